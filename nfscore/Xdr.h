@@ -1,0 +1,309 @@
+// XDR (RFC 4506) for both directions from one description per type.
+//
+// A type describes itself once with a member template
+//     template <class X> void xdr(X &x) { x(field1); x(field2); }
+// and XdrReader / XdrWriter walk that description to decode or encode it, so the two
+// directions can never drift apart. Variable-length data carries its bound in its type
+// (XdrOpaque<Max>), so a length from the wire is checked before anything is allocated.
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <type_traits>
+
+namespace loft {
+
+// Variable-length opaque or string with an upper bound on its length.
+template <uint32_t Max>
+struct XdrOpaque {
+    static constexpr uint32_t maxSize = Max;
+    QByteArray bytes;
+    XdrOpaque() = default;
+    XdrOpaque(QByteArray b) : bytes(std::move(b)) {}
+    friend bool operator==(const XdrOpaque &a, const XdrOpaque &b) { return a.bytes == b.bytes; }
+};
+
+// Fixed-length opaque.
+template <uint32_t N>
+struct XdrFixed {
+    std::array<uint8_t, N> bytes{};
+    friend bool operator==(const XdrFixed &, const XdrFixed &) = default;
+};
+
+// Counted array with an upper bound.
+template <class T, uint32_t Max>
+struct XdrArray {
+    QList<T> items;
+    friend bool operator==(const XdrArray &, const XdrArray &) = default;
+};
+
+// XDR "optional-data" linked list (`T *next`): each item preceded by TRUE, ended by FALSE.
+// Max bounds decoding.
+template <class T, uint32_t Max>
+struct XdrList {
+    QList<T> items;
+    friend bool operator==(const XdrList &, const XdrList &) = default;
+};
+
+template <class T, class X>
+concept XdrDescribed = requires(T &t, X &x) { t.xdr(x); };
+
+class XdrReader {
+public:
+    static constexpr bool decoding = true;
+
+    XdrReader(const char *data, qsizetype size) : p_(data), end_(data + size) {}
+    explicit XdrReader(const QByteArray &b) : XdrReader(b.constData(), b.size()) {}
+
+    bool ok() const { return ok_; }
+    void fail() { ok_ = false; }
+    qsizetype remaining() const { return end_ - p_; }
+    const char *position() const { return p_; }
+
+    void operator()(uint32_t &v)
+    {
+        if (!need(4)) {
+            v = 0;
+            return;
+        }
+        v = load32(p_);
+        p_ += 4;
+    }
+    void operator()(int32_t &v)
+    {
+        uint32_t u;
+        (*this)(u);
+        v = int32_t(u);
+    }
+    void operator()(uint64_t &v)
+    {
+        uint32_t hi, lo;
+        (*this)(hi);
+        (*this)(lo);
+        v = (uint64_t(hi) << 32) | lo;
+    }
+    void operator()(int64_t &v)
+    {
+        uint64_t u;
+        (*this)(u);
+        v = int64_t(u);
+    }
+    void operator()(bool &v)
+    {
+        uint32_t u;
+        (*this)(u);
+        if (u > 1)
+            fail();
+        v = u == 1;
+    }
+    template <class E>
+        requires std::is_enum_v<E>
+    void operator()(E &e)
+    {
+        uint32_t u;
+        (*this)(u);
+        e = E(u);
+    }
+    template <uint32_t Max>
+    void operator()(XdrOpaque<Max> &o)
+    {
+        uint32_t len;
+        (*this)(len);
+        if (!ok_ || len > Max || !need(padded(len))) {
+            fail();
+            o.bytes.clear();
+            return;
+        }
+        o.bytes = QByteArray(p_, len);
+        p_ += padded(len);
+    }
+    template <uint32_t N>
+    void operator()(XdrFixed<N> &f)
+    {
+        if (!need(padded(N)))
+            return;
+        std::memcpy(f.bytes.data(), p_, N);
+        p_ += padded(N);
+    }
+    template <class T>
+    void operator()(std::optional<T> &o)
+    {
+        bool present;
+        (*this)(present);
+        if (present && ok_) {
+            o.emplace();
+            (*this)(*o);
+        } else {
+            o.reset();
+        }
+    }
+    template <class T, uint32_t Max>
+    void operator()(XdrArray<T, Max> &a)
+    {
+        uint32_t n;
+        (*this)(n);
+        a.items.clear();
+        if (!ok_ || n > Max || qsizetype(n) * 4 > remaining()) {
+            fail();
+            return;
+        }
+        a.items.resize(n);
+        for (auto &item : a.items)
+            (*this)(item);
+    }
+    template <class T, uint32_t Max>
+    void operator()(XdrList<T, Max> &l)
+    {
+        l.items.clear();
+        for (;;) {
+            bool more;
+            (*this)(more);
+            if (!ok_ || !more)
+                return;
+            if (uint32_t(l.items.size()) >= Max) {
+                fail();
+                return;
+            }
+            l.items.emplace_back();
+            (*this)(l.items.back());
+        }
+    }
+    template <class T>
+        requires XdrDescribed<T, XdrReader>
+    void operator()(T &t)
+    {
+        t.xdr(*this);
+    }
+
+    static uint32_t load32(const char *p)
+    {
+        const auto *u = reinterpret_cast<const unsigned char *>(p);
+        return (uint32_t(u[0]) << 24) | (uint32_t(u[1]) << 16) | (uint32_t(u[2]) << 8) | u[3];
+    }
+    static constexpr qsizetype padded(uint32_t n) { return (qsizetype(n) + 3) & ~qsizetype(3); }
+
+private:
+    bool need(qsizetype n)
+    {
+        if (!ok_ || remaining() < n) {
+            ok_ = false;
+            return false;
+        }
+        return true;
+    }
+
+    const char *p_;
+    const char *end_;
+    bool ok_ = true;
+};
+
+class XdrWriter {
+public:
+    static constexpr bool decoding = false;
+
+    explicit XdrWriter(QByteArray &out) : out_(out) {}
+
+    QByteArray &buffer() { return out_; }
+
+    void operator()(const uint32_t &v)
+    {
+        char b[4] = {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+        out_.append(b, 4);
+    }
+    void operator()(const int32_t &v) { (*this)(uint32_t(v)); }
+    void operator()(const uint64_t &v)
+    {
+        (*this)(uint32_t(v >> 32));
+        (*this)(uint32_t(v));
+    }
+    void operator()(const int64_t &v) { (*this)(uint64_t(v)); }
+    void operator()(const bool &v) { (*this)(uint32_t(v ? 1 : 0)); }
+    template <class E>
+        requires std::is_enum_v<E>
+    void operator()(const E &e)
+    {
+        (*this)(uint32_t(e));
+    }
+    template <uint32_t Max>
+    void operator()(const XdrOpaque<Max> &o)
+    {
+        writeOpaque(o.bytes.constData(), uint32_t(o.bytes.size()));
+    }
+    template <uint32_t N>
+    void operator()(const XdrFixed<N> &f)
+    {
+        out_.append(reinterpret_cast<const char *>(f.bytes.data()), N);
+        pad(N);
+    }
+    template <class T>
+    void operator()(const std::optional<T> &o)
+    {
+        (*this)(o.has_value());
+        if (o)
+            (*this)(*o);
+    }
+    template <class T, uint32_t Max>
+    void operator()(const XdrArray<T, Max> &a)
+    {
+        (*this)(uint32_t(a.items.size()));
+        for (const auto &item : a.items)
+            (*this)(item);
+    }
+    template <class T, uint32_t Max>
+    void operator()(const XdrList<T, Max> &l)
+    {
+        for (const auto &item : l.items) {
+            (*this)(true);
+            (*this)(item);
+        }
+        (*this)(false);
+    }
+    template <class T>
+        requires XdrDescribed<T, XdrWriter>
+    void operator()(const T &t)
+    {
+        // Descriptions are written once for both directions; encoding does not modify.
+        const_cast<T &>(t).xdr(*this);
+    }
+
+    void writeOpaque(const char *data, uint32_t len)
+    {
+        (*this)(len);
+        out_.append(data, len);
+        pad(len);
+    }
+    void pad(uint32_t len)
+    {
+        static const char zeros[4] = {};
+        if (len % 4)
+            out_.append(zeros, 4 - len % 4);
+    }
+
+private:
+    QByteArray &out_;
+};
+
+// Convenience: encode a value into a fresh buffer.
+template <class T>
+QByteArray xdrEncode(const T &value)
+{
+    QByteArray out;
+    XdrWriter w(out);
+    w(value);
+    return out;
+}
+
+// Decode a whole buffer into value; false when malformed or when bytes are left over.
+template <class T>
+bool xdrDecode(const QByteArray &in, T &value)
+{
+    XdrReader r(in);
+    r(value);
+    return r.ok() && r.remaining() == 0;
+}
+
+} // namespace loft
