@@ -1,0 +1,128 @@
+#include "cli/ServeCommand.h"
+
+#include "cli/SourceFactory.h"
+#include "cli/UnixSignalWatcher.h"
+#include "mount/NfsMountOptions.h"
+#include "server/NfsServer.h"
+#include "state/SourceState.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QLoggingCategory>
+#include <QTextStream>
+
+#include <cstdio>
+
+namespace loft {
+
+namespace {
+int fail(const QString &message)
+{
+    QTextStream(stderr) << "loft serve: " << message << '\n';
+    return 1;
+}
+} // namespace
+
+int runServeCommand(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Serve SOURCE over NFSv3 on 127.0.0.1 until interrupted. The first line printed is\n"
+        "the URL to mount: nfs://127.0.0.1:PORT/EXPORT."));
+    parser.addHelpOption();
+    QCommandLineOption portOption(QStringLiteral("port"),
+        QStringLiteral("TCP port (default: the port this source had last time, else any free one)."),
+        QStringLiteral("N"));
+    QCommandLineOption readOnlyOption(QStringLiteral("read-only"),
+        QStringLiteral("Refuse every change (clients get ROFS)."));
+    QCommandLineOption stateOption(QStringLiteral("state-dir"),
+        QStringLiteral("Where export secrets and file-handle maps live (default: %1).")
+            .arg(SourceState::defaultDataDir()),
+        QStringLiteral("DIR"));
+    QCommandLineOption verboseOption(QStringList{QStringLiteral("v"), QStringLiteral("verbose")},
+        QStringLiteral("Log every connection and protocol error."));
+    parser.addOptions({portOption, readOnlyOption, stateOption, verboseOption});
+    parser.addPositionalArgument(QStringLiteral("SOURCE"),
+        QStringLiteral("A local folder (path or file:///path)."));
+    if (!parser.parse(arguments))
+        return fail(parser.errorText());
+    if (parser.isSet(QStringLiteral("help"))) {
+        QTextStream(stdout) << parser.helpText();
+        return 0;
+    }
+    if (parser.isSet(verboseOption))
+        QLoggingCategory::setFilterRules(QStringLiteral("loft.*.debug=true"));
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() != 1)
+        return fail(QStringLiteral("expected exactly one SOURCE (try loft serve --help)"));
+
+    quint16 port = 0;
+    if (parser.isSet(portOption)) {
+        bool ok = false;
+        const uint value = parser.value(portOption).toUInt(&ok);
+        if (!ok || value > 65535)
+            return fail(QStringLiteral("--port needs a number from 0 to 65535"));
+        port = quint16(value);
+    }
+
+    SourceSpec spec;
+    spec.readOnly = parser.isSet(readOnlyOption);
+    QString error;
+    std::shared_ptr<FileSystem> fs = openSource(positional.first(), &spec, &error);
+    if (!fs)
+        return fail(error);
+    SourceState state = SourceState::load(spec.canonical, parser.value(stateOption), &error);
+    if (!state.valid())
+        return fail(error);
+    const bool portGiven = parser.isSet(portOption);
+    if (!portGiven)
+        port = state.savedPort();
+
+    NfsExportConfig exportConfig;
+    exportConfig.fs = fs;
+    exportConfig.exportPath = state.exportPath();
+    exportConfig.exportId = state.exportId();
+    exportConfig.handleKey = state.handleKey();
+    exportConfig.journalPath = state.journalPath();
+    exportConfig.readOnly = spec.readOnly;
+    NfsServerConfig serverConfig;
+    serverConfig.port = port;
+
+    NfsServerThread server;
+    if (!server.start(serverConfig, exportConfig, &error)) {
+        // A remembered port may have been taken meanwhile: fall back to any free port.
+        if (portGiven || port == 0)
+            return fail(error);
+        serverConfig.port = 0;
+        if (!server.start(serverConfig, exportConfig, &error))
+            return fail(error);
+    }
+    if (!state.savePort(server.port(), &error))
+        qWarning().noquote() << error;
+
+    NfsMountTarget target;
+    target.port = server.port();
+    target.exportPath = QString::fromLatin1(state.exportPath());
+    QTextStream out(stdout);
+    out << nfsUrl(target) << '\n';
+    out << "# Serving " << spec.canonical << (spec.readOnly ? " read-only" : "")
+        << ". Mount it with:\n"
+        << "#   Linux:   sudo mkdir -p /mnt/loft && sudo "
+        << shellJoin(linuxMountCommand(target, QStringLiteral("/mnt/loft"))) << '\n'
+        << "#   macOS:   mkdir -p ~/Loft && "
+        << shellJoin(macosMountCommand(target, QStringLiteral("~/Loft"))).replace(
+               QLatin1String("'~/Loft'"), QLatin1String("~/Loft"))
+        << '\n'
+        << "# Stop with Ctrl-C.\n";
+    out.flush();
+    std::fflush(stdout);
+
+    UnixSignalWatcher signalWatcher;
+    QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested,
+                     QCoreApplication::instance(), [](int) { QCoreApplication::quit(); });
+    QCoreApplication::exec();
+    server.stop();
+    return 0;
+}
+
+} // namespace loft

@@ -1,0 +1,112 @@
+// loft: cloud storage as an ordinary folder, through the OS's own NFS client.
+#include "cli/ServeCommand.h"
+#include "mount/NfsMountOptions.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QTextStream>
+
+namespace {
+
+const char *const kUsage =
+    "Usage: loft COMMAND [options]\n"
+    "\n"
+    "Commands:\n"
+    "  serve SOURCE            Serve a folder over NFSv3 on 127.0.0.1 (see loft serve --help)\n"
+    "  mount-options URL|--port N  Print the Linux kernel's mount(2) options for Loft\n"
+    "        [--host ADDR]     ... as the client reaches the server (default 127.0.0.1)\n"
+    "  mount-command URL DIR   Print the commands that mount URL on DIR\n"
+    "        [--platform linux|macos|windows]\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help              Show this help\n"
+    "  --version               Show the version\n";
+
+int mountOptionsCommand(const QStringList &args)
+{
+    QCommandLineParser p;
+    QCommandLineOption host(QStringLiteral("host"), QString(), QStringLiteral("ADDR"),
+                            QStringLiteral("127.0.0.1"));
+    QCommandLineOption port(QStringLiteral("port"), QString(), QStringLiteral("N"));
+    p.addOptions({host, port});
+    loft::NfsMountTarget target;
+    bool ok = p.parse(args);
+    if (ok && p.positionalArguments().size() == 1)
+        ok = loft::parseNfsUrl(p.positionalArguments().first(), &target);
+    else if (ok && p.isSet(port))
+        target.port = quint16(p.value(port).toUInt(&ok));
+    else
+        ok = false;
+    if (!ok || target.port == 0) {
+        QTextStream(stderr) << "loft mount-options: give the served URL (nfs://HOST:PORT/EXPORT) "
+                               "or --port N\n";
+        return 2;
+    }
+    QTextStream(stdout) << loft::linuxKernelMountData(target, p.value(host)) << '\n';
+    return 0;
+}
+
+int mountCommandCommand(const QStringList &args)
+{
+    QCommandLineParser p;
+    QCommandLineOption platform(QStringLiteral("platform"), QString(), QStringLiteral("P"),
+                                QStringLiteral("linux"));
+    p.addOption(platform);
+    loft::NfsMountTarget target;
+    if (!p.parse(args) || p.positionalArguments().size() != 2
+        || !loft::parseNfsUrl(p.positionalArguments().first(), &target)) {
+        QTextStream(stderr) << "loft mount-command: expected an nfs:// URL and a mount point\n";
+        return 2;
+    }
+    const QString where = p.positionalArguments().at(1);
+    const QString which = p.value(platform);
+    QStringList command;
+    if (which == QLatin1String("linux"))
+        command = loft::linuxMountCommand(target, where);
+    else if (which == QLatin1String("macos"))
+        command = loft::macosMountCommand(target, where);
+    else if (which == QLatin1String("windows"))
+        command = loft::windowsMountCommand(target, where);
+    else {
+        QTextStream(stderr) << "loft mount-command: unknown platform " << which
+                            << " (linux, macos or windows)\n";
+        return 2;
+    }
+    QTextStream(stdout) << loft::shellJoin(command) << '\n';
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("loft"));
+    QCoreApplication::setOrganizationName(QStringLiteral("Loft"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(LOFT_VERSION));
+    qSetMessagePattern(QStringLiteral("%{time hh:mm:ss.zzz} %{if-debug}debug%{endif}"
+                                      "%{if-info}info%{endif}%{if-warning}warning%{endif}"
+                                      "%{if-critical}error%{endif}%{if-fatal}fatal%{endif} "
+                                      "%{category}: %{message}"));
+
+    QStringList args = app.arguments();
+    const QString command = args.size() > 1 ? args.at(1) : QString();
+    if (command == QLatin1String("--version") || command == QLatin1String("-V")) {
+        QTextStream(stdout) << "loft " << LOFT_VERSION << '\n';
+        return 0;
+    }
+    if (command.isEmpty() || command == QLatin1String("--help") || command == QLatin1String("-h")
+        || command == QLatin1String("help")) {
+        QTextStream(stdout) << kUsage;
+        return 0;
+    }
+    args.removeAt(1); // the remaining list reads like "loft ARGS..." for the subcommand
+    if (command == QLatin1String("serve"))
+        return loft::runServeCommand(args);
+    if (command == QLatin1String("mount-options"))
+        return mountOptionsCommand(args);
+    if (command == QLatin1String("mount-command"))
+        return mountCommandCommand(args);
+    QTextStream(stderr) << "loft: unknown command \"" << command << "\"\n\n" << kUsage;
+    return 2;
+}

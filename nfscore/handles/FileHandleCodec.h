@@ -1,0 +1,34 @@
+// NFS file handles: an opaque, unforgeable token for a file id within one export.
+//
+// Layout (25 bytes): version (1) | file id (8, big-endian) | MAC (16).
+// The MAC is HMAC-SHA256 over (export id | version | file id) with a key kept per
+// installation, truncated to 128 bits, so a local process that never mounted the
+// export cannot make up a handle, and a handle of one export is not valid in another.
+#pragma once
+
+#include <QByteArray>
+#include <cstdint>
+#include <optional>
+
+namespace loft {
+
+class FileHandleCodec {
+public:
+    static constexpr int kSize = 25;
+    static constexpr uint8_t kVersion = 1;
+
+    // `key`: the installation's secret (>= 32 bytes). `exportId`: distinguishes exports.
+    FileHandleCodec(QByteArray key, QByteArray exportId);
+
+    QByteArray encode(uint64_t fileId) const;
+    // The file id, or nothing when the handle is malformed or its MAC does not verify.
+    std::optional<uint64_t> decode(const QByteArray &handle) const;
+
+private:
+    QByteArray mac(uint64_t fileId) const;
+
+    QByteArray key_;
+    QByteArray exportId_;
+};
+
+} // namespace loft

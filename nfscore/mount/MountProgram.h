@@ -1,0 +1,28 @@
+// MOUNT v3: hands out the root handle for the export's secret path, and nothing for
+// any other path; a folder inside the export may be mounted too. EXPORT answers an
+// empty list, so the secret is never disclosed.
+#pragma once
+
+#include "mount/MountTypes.h"
+#include "rpc/RpcCall.h"
+
+namespace loft {
+
+class NfsExport;
+
+class MountProgram : public rpc::RpcProgram {
+public:
+    explicit MountProgram(NfsExport &ex) : export_(ex) {}
+    uint32_t number() const override;
+    rpc::VersionRange versions() const override;
+    void call(rpc::RpcCall &&call, rpc::RpcReply reply) override;
+
+private:
+    void mount(const mount3::dirpath &path, const rpc::RpcCall &call, rpc::RpcReply reply);
+    void remember(const mount3::dirpath &path, const rpc::RpcCall &call);
+
+    NfsExport &export_;
+    mount3::mountlist mounts_; // who mounted, for DUMP
+};
+
+} // namespace loft

@@ -1,0 +1,60 @@
+#include "nfs/NfsCall.h"
+
+namespace loft::nfs3 {
+
+std::variant<Node, nfsstat3> resolve(NfsExport &ex, const nfs_fh3 &fh)
+{
+    const auto id = ex.codec().decode(fh.data.bytes);
+    if (!id)
+        return nfsstat3::NFS3ERR_BADHANDLE;
+    auto path = ex.nodes().path(*id);
+    if (!path)
+        return nfsstat3::NFS3ERR_STALE;
+    return Node{*id, std::move(*path)};
+}
+
+nfs_fh3 handleFor(const NfsExport &ex, uint64_t id)
+{
+    nfs_fh3 fh;
+    fh.data.bytes = ex.codec().encode(id);
+    return fh;
+}
+
+nfsstat3 checkNewName(const NfsExport &ex, const QByteArray &name)
+{
+    if (name == "." || name == "..")
+        return nfsstat3::NFS3ERR_EXIST;
+    if (name.isEmpty() || name.contains('/') || name.contains('\0'))
+        return nfsstat3::NFS3ERR_INVAL;
+    if (uint32_t(name.size()) > ex.capabilities().maxNameBytes)
+        return nfsstat3::NFS3ERR_NAMETOOLONG;
+    return nfsstat3::NFS3_OK;
+}
+
+nfsstat3 checkExistingName(const NfsExport &ex, const QByteArray &name)
+{
+    if (name.isEmpty() || name == "." || name == ".." || name.contains('/')
+        || name.contains('\0'))
+        return nfsstat3::NFS3ERR_INVAL;
+    if (uint32_t(name.size()) > ex.capabilities().maxNameBytes)
+        return nfsstat3::NFS3ERR_NAMETOOLONG;
+    return nfsstat3::NFS3_OK;
+}
+
+bool identityMatches(NfsExport &ex, uint64_t id, const FsAttr &attr)
+{
+    const NodeTable::Node *n = ex.nodes().node(id);
+    if (!n)
+        return false;
+    if (n->identity == 0 || attr.identity == 0 || n->identity == attr.identity)
+        return true;
+    ex.nodes().retire(id);
+    return false;
+}
+
+post_op_attr postOpAttr(const NfsExport &ex, uint64_t id, const FsAttr &attr)
+{
+    return toFattr3(attr, id, ex.fsid());
+}
+
+} // namespace loft::nfs3

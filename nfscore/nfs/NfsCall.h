@@ -1,0 +1,132 @@
+// What every NFSv3 procedure handler works with: the export, the caller's
+// credentials, a typed one-shot reply, and the small steps they all share
+// (resolve a handle, check a name, make a child's handle).
+#pragma once
+
+#include "nfs/NfsAttrConvert.h"
+#include "nfs/NfsExport.h"
+#include "nfs/NfsStatusMap.h"
+#include "rpc/RpcCall.h"
+
+#include <memory>
+#include <variant>
+
+namespace loft::nfs3 {
+
+struct NfsRequest {
+    NfsExport *ex = nullptr;
+    std::optional<rpc::AuthSys> cred;
+};
+
+// Sends the procedure's result. Copyable so it can ride in provider completions;
+// the first call sends, the underlying RpcReply answers SYSTEM_ERR if none does.
+template <class Res>
+class NfsReply {
+public:
+    explicit NfsReply(rpc::RpcReply reply)
+        : reply_(std::make_shared<rpc::RpcReply>(std::move(reply))) {}
+    void operator()(const Res &res) const { reply_->success(res); }
+
+    // A result with only a status and a default failure arm.
+    void fail(nfsstat3 status) const
+    {
+        Res res;
+        res.status = status;
+        (*this)(res);
+    }
+
+private:
+    std::shared_ptr<rpc::RpcReply> reply_;
+};
+
+struct Node {
+    uint64_t id = 0;
+    QByteArray path;
+};
+
+// Handle -> node: BADHANDLE for a malformed or forged handle, STALE for a file id
+// that no longer names anything.
+std::variant<Node, nfsstat3> resolve(NfsExport &ex, const nfs_fh3 &fh);
+
+nfs_fh3 handleFor(const NfsExport &ex, uint64_t id);
+
+// Checks a name that a procedure is about to create.
+nfsstat3 checkNewName(const NfsExport &ex, const QByteArray &name);
+// Checks a name that a procedure removes or renames from.
+nfsstat3 checkExistingName(const NfsExport &ex, const QByteArray &name);
+
+// Attributes of `id`, unless the provider's identity shows the path now names another
+// object: then the id is retired and the caller answers STALE.
+bool identityMatches(NfsExport &ex, uint64_t id, const FsAttr &attr);
+
+post_op_attr postOpAttr(const NfsExport &ex, uint64_t id, const FsAttr &attr);
+
+} // namespace loft::nfs3
+
+namespace loft::nfs3 {
+
+// Status for a failure on the object a handle names: a vanished object is STALE.
+inline nfsstat3 objectStatus(NfsExport &ex, uint64_t id, FsError e)
+{
+    if (e == FsError::NotFound || e == FsError::Stale) {
+        ex.nodes().retire(id);
+        return nfsstat3::NFS3ERR_STALE;
+    }
+    return nfsStatus(e);
+}
+
+// Resolves `fh` into `node`, or answers the failure and returns false.
+template <class Res>
+bool resolveOrFail(NfsRequest &req, const nfs_fh3 &fh, Node &node, const NfsReply<Res> &reply)
+{
+    auto r = resolve(*req.ex, fh);
+    if (auto *status = std::get_if<nfsstat3>(&r)) {
+        reply.fail(*status);
+        return false;
+    }
+    node = std::move(std::get<Node>(r));
+    return true;
+}
+
+} // namespace loft::nfs3
+
+namespace loft::nfs3 {
+
+// Prologue of CREATE, MKDIR, SYMLINK and MKNOD: resolve the directory, check the new
+// name and the export's writability. Answers and returns false on failure.
+template <class Res>
+bool prepareCreate(NfsRequest &req, const diropargs3 &where, Node &dir, const NfsReply<Res> &reply)
+{
+    if (!resolveOrFail(req, where.dir, dir, reply))
+        return false;
+    nfsstat3 status = checkNewName(*req.ex, where.name.bytes);
+    if (status == nfsstat3::NFS3_OK && req.ex->readOnly())
+        status = nfsstat3::NFS3ERR_ROFS;
+    if (status != nfsstat3::NFS3_OK) {
+        reply.fail(status);
+        return false;
+    }
+    return true;
+}
+
+// Epilogue of CREATE, MKDIR, SYMLINK and MKNOD: bind the new object to a file id and
+// answer {handle, attributes, directory wcc}.
+template <class Res>
+void finishCreate(NfsExport &ex, const Node &dir, const QByteArray &name,
+                  FsResult<FsCreated> &&created, const NfsReply<Res> &reply)
+{
+    Res res;
+    if (!created) {
+        res.status = nfsStatus(created.error());
+        reply(res);
+        return;
+    }
+    ex.invalidateSnapshot(dir.id);
+    const uint64_t id = ex.nodes().bind(dir.id, name, created->attr.identity);
+    res.ok.obj = handleFor(ex, id);
+    res.ok.obj_attributes = postOpAttr(ex, id, created->attr);
+    res.ok.dir_wcc = toWccData(created->dir, dir.id, ex.fsid());
+    reply(res);
+}
+
+} // namespace loft::nfs3

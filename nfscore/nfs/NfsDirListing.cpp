@@ -1,0 +1,76 @@
+#include "nfs/NfsDirListing.h"
+
+#include <algorithm>
+
+namespace loft::nfs3 {
+
+cookieverf3 toCookieVerf(uint64_t verifier)
+{
+    cookieverf3 v;
+    for (int i = 0; i < 8; ++i)
+        v.bytes[i] = uint8_t(verifier >> (56 - 8 * i));
+    return v;
+}
+
+namespace {
+DirListing page(DirSnapshot *snapshot, const FsAttr &dirAttr, cookie3 cookie)
+{
+    DirListing l;
+    l.snapshot = snapshot;
+    l.dirAttr = dirAttr;
+    l.withDots = cookie == 0;
+    l.withDotDot = cookie == kDotCookie;
+    if (cookie > kDotDotCookie) {
+        const uint64_t after = cookie - 2;
+        auto it = std::upper_bound(snapshot->entries.cbegin(), snapshot->entries.cend(), after,
+                                   [](uint64_t id, const DirSnapshot::Entry &e) { return id < e.fileId; });
+        l.firstIndex = it - snapshot->entries.cbegin();
+    }
+    return l;
+}
+
+// The directory's own attributes are held next to its snapshot.
+QHash<uint64_t, FsAttr> &dirAttrs()
+{
+    thread_local QHash<uint64_t, FsAttr> attrs;
+    return attrs;
+}
+} // namespace
+
+void listDirectory(NfsExport *ex, const Node &dir, cookie3 cookie, const cookieverf3 &verf,
+                   std::function<void(FsResult<DirListing>)> done)
+{
+    if (cookie != 0) {
+        DirSnapshot *s = ex->snapshot(dir.id);
+        if (s && toCookieVerf(s->verifier) == verf && dirAttrs().contains(dir.id))
+            return done(page(s, dirAttrs().value(dir.id), cookie));
+    }
+    ex->fs().getattr(dir.path, ex->then<FsAttr>([ex, dir, cookie, done](FsResult<FsAttr> attr) {
+        if (!attr)
+            return done(objectStatus(*ex, dir.id, attr.error()) == nfsstat3::NFS3ERR_STALE
+                            ? FsError::Stale
+                            : attr.error());
+        if (attr->type != FsType::Directory)
+            return done(FsError::NotDirectory);
+        const FsAttr dirAttr = *attr;
+        ex->fs().readdir(dir.path, ex->then<QList<FsDirEntry>>(
+            [ex, dir, cookie, dirAttr, done](FsResult<QList<FsDirEntry>> entries) {
+                if (!entries)
+                    return done(entries.error());
+                DirSnapshot s;
+                s.entries.reserve(entries->size());
+                for (FsDirEntry &e : *entries) {
+                    const uint64_t id = ex->nodes().bind(dir.id, e.name, e.attr.identity);
+                    s.entries.append({id, std::move(e)});
+                }
+                std::sort(s.entries.begin(), s.entries.end(),
+                          [](const auto &a, const auto &b) { return a.fileId < b.fileId; });
+                s.verifier = ex->nextVerifier();
+                dirAttrs().insert(dir.id, dirAttr);
+                DirSnapshot &stored = ex->storeSnapshot(dir.id, std::move(s));
+                done(page(&stored, dirAttr, cookie));
+            }));
+    }));
+}
+
+} // namespace loft::nfs3

@@ -1,0 +1,23 @@
+#include "nfs/NfsHandlers.h"
+
+namespace loft::nfs3 {
+
+void nfsGetattr(NfsRequest req, GETATTR3args args, NfsReply<GETATTR3res> reply)
+{
+    Node node;
+    if (!resolveOrFail(req, args.object, node, reply))
+        return;
+    NfsExport *ex = req.ex;
+    ex->fs().getattr(node.path, ex->then<FsAttr>([ex, node, reply](FsResult<FsAttr> attr) {
+        GETATTR3res res;
+        if (!attr)
+            res.status = objectStatus(*ex, node.id, attr.error());
+        else if (!identityMatches(*ex, node.id, *attr))
+            res.status = nfsstat3::NFS3ERR_STALE;
+        else
+            res.ok.obj_attributes = toFattr3(*attr, node.id, ex->fsid());
+        reply(res);
+    }));
+}
+
+} // namespace loft::nfs3

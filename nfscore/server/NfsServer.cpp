@@ -1,0 +1,128 @@
+#include "server/NfsServer.h"
+
+#include "mount/MountProgram.h"
+#include "nfs/NfsProgram.h"
+#include "portmap/PortmapProgram.h"
+
+#include <QEventLoop>
+#include <QLoggingCategory>
+#include <QTcpServer>
+#include <QThread>
+
+Q_LOGGING_CATEGORY(lcServer, "loft.server", QtInfoMsg)
+
+namespace loft {
+
+NfsServer::NfsServer(NfsServerConfig config, NfsExportConfig exportConfig)
+    : config_(std::move(config)), exportConfig_(std::move(exportConfig))
+{
+}
+
+NfsServer::~NfsServer() = default;
+
+void NfsServer::start()
+{
+    QString error;
+    export_ = std::make_unique<NfsExport>(exportConfig_, this);
+    if (!export_->open(&error)) {
+        emit failed(error);
+        return;
+    }
+    tcp_ = new QTcpServer(this);
+    tcp_->setMaxPendingConnections(config_.maxConnections);
+    if (!tcp_->listen(config_.address, config_.port)) {
+        emit failed(QStringLiteral("cannot listen on %1:%2: %3")
+                        .arg(config_.address.toString())
+                        .arg(config_.port)
+                        .arg(tcp_->errorString()));
+        return;
+    }
+    port_ = tcp_->serverPort();
+    portmap_ = std::make_unique<PortmapProgram>(port_);
+    mount_ = std::make_unique<MountProgram>(*export_);
+    nfs_ = std::make_unique<NfsProgram>(*export_);
+    dispatcher_.addProgram(portmap_.get());
+    dispatcher_.addProgram(mount_.get());
+    dispatcher_.addProgram(nfs_.get());
+    connect(tcp_, &QTcpServer::newConnection, this, &NfsServer::onNewConnection);
+    qCInfo(lcServer).noquote() << "serving on" << config_.address.toString() + ':'
+                                   + QString::number(port_);
+    emit listening(port_);
+}
+
+void NfsServer::onNewConnection()
+{
+    while (QTcpSocket *socket = tcp_->nextPendingConnection()) {
+        if (connections_ >= config_.maxConnections) {
+            qCWarning(lcServer) << "refusing a connection: already" << connections_
+                                << "open (limit" << config_.maxConnections << ")";
+            socket->abort();
+            socket->deleteLater();
+            continue;
+        }
+        ++connections_;
+        auto *connection = new rpc::RpcConnection(socket, dispatcher_, config_.limits, this);
+        connect(connection, &rpc::RpcConnection::closed, this, [this] { --connections_; });
+    }
+}
+
+void NfsServer::stop()
+{
+    if (tcp_)
+        tcp_->close();
+    // Connections are children of this object and go with it; pending provider
+    // completions find their connection gone and drop the reply.
+    const auto children = findChildren<rpc::RpcConnection *>(Qt::FindDirectChildrenOnly);
+    for (auto *c : children)
+        delete c;
+    if (export_)
+        export_->close();
+}
+
+NfsServerThread::NfsServerThread() = default;
+
+NfsServerThread::~NfsServerThread()
+{
+    stop();
+}
+
+bool NfsServerThread::start(NfsServerConfig config, NfsExportConfig exportConfig,
+                            QString *error)
+{
+    thread_ = std::make_unique<QThread>();
+    thread_->setObjectName(QStringLiteral("nfs-server"));
+    server_ = new NfsServer(std::move(config), std::move(exportConfig));
+    server_->moveToThread(thread_.get());
+    QObject::connect(thread_.get(), &QThread::finished, server_, &QObject::deleteLater);
+    thread_->start();
+
+    bool ok = false;
+    QEventLoop wait; // runs only in the caller's thread while the server starts
+    QObject::connect(server_, &NfsServer::listening, &wait, [&](quint16 port) {
+        ok = true;
+        port_ = port;
+        wait.quit();
+    });
+    QObject::connect(server_, &NfsServer::failed, &wait, [&](const QString &e) {
+        *error = e;
+        wait.quit();
+    });
+    QMetaObject::invokeMethod(server_, &NfsServer::start, Qt::QueuedConnection);
+    wait.exec();
+    if (!ok)
+        stop();
+    return ok;
+}
+
+void NfsServerThread::stop()
+{
+    if (!thread_)
+        return;
+    QMetaObject::invokeMethod(server_, &NfsServer::stop, Qt::BlockingQueuedConnection);
+    thread_->quit();
+    thread_->wait();
+    thread_.reset();
+    server_ = nullptr;
+}
+
+} // namespace loft

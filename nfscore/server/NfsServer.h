@@ -1,0 +1,80 @@
+// The server: one TCP port on loopback carrying portmapper, MOUNT and NFSv3.
+// A QObject that lives on its own thread (see NfsServerThread); its QTcpServer and
+// every connection are created there, and provider completions are queued back to it.
+#pragma once
+
+#include "nfs/NfsExport.h"
+#include "rpc/RpcConnection.h"
+#include "rpc/RpcDispatcher.h"
+
+#include <QHostAddress>
+#include <QObject>
+#include <memory>
+
+class QTcpServer;
+
+namespace loft {
+
+class PortmapProgram;
+class MountProgram;
+class NfsProgram;
+
+struct NfsServerConfig {
+    QHostAddress address = QHostAddress::LocalHost; // never a wildcard address
+    quint16 port = 0;                               // 0: any free port
+    rpc::RpcConnectionLimits limits;
+    int maxConnections = 256;
+};
+
+class NfsServer : public QObject {
+    Q_OBJECT
+public:
+    NfsServer(NfsServerConfig config, NfsExportConfig exportConfig);
+    ~NfsServer() override;
+
+    quint16 port() const { return port_; }
+    int connectionCount() const { return connections_; }
+
+public slots:
+    // Both run on the server thread.
+    void start();
+    void stop();
+
+signals:
+    void listening(quint16 port);
+    void failed(const QString &error);
+
+private:
+    void onNewConnection();
+
+    NfsServerConfig config_;
+    NfsExportConfig exportConfig_;
+    std::unique_ptr<NfsExport> export_;
+    rpc::RpcDispatcher dispatcher_;
+    std::unique_ptr<PortmapProgram> portmap_;
+    std::unique_ptr<MountProgram> mount_;
+    std::unique_ptr<NfsProgram> nfs_;
+    QTcpServer *tcp_ = nullptr;
+    quint16 port_ = 0;
+    int connections_ = 0;
+};
+
+// Runs an NfsServer on a dedicated QThread.
+class NfsServerThread {
+public:
+    NfsServerThread();
+    ~NfsServerThread();
+
+    // Blocks until the server listens (true) or failed to (false, with `error`).
+    bool start(NfsServerConfig config, NfsExportConfig exportConfig, QString *error);
+    // Closes the port and the connections and ends the thread. Blocks.
+    void stop();
+    quint16 port() const { return port_; }
+
+private:
+    std::unique_ptr<QThread> thread_;
+    NfsServer *server_ = nullptr;
+    quint16 port_ = 0;
+};
+
+} // namespace loft
