@@ -11,6 +11,7 @@
 
 #include <QByteArray>
 #include <QList>
+#include <QString>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -88,6 +89,9 @@ struct FsAttr {
     // backend has none). The core uses it to notice that a path now names another object.
     uint64_t identity = 0;
     FsTime atime, mtime, ctime;
+    // Changes whenever the content changes (a WebDAV ETag, or mtime+size); empty when the
+    // backend has none. The cache layer uses it to tell whether cached data is current.
+    QByteArray version;
 };
 
 // What SETATTR / CREATE may change. Absent fields stay as they are.
@@ -161,6 +165,11 @@ struct FsCapabilities {
     bool caseInsensitive = false;
     uint32_t maxNameBytes = 255;
     uint64_t maxFileSize = UINT64_MAX >> 1;
+    // write() at any offset works in place (local, SFTP). When false (WebDAV) content is
+    // replaced whole through upload(), and the cache layer stages writes locally.
+    bool randomWrites = true;
+    // The backend is across a network: worth wrapping in the cache layer.
+    bool remote = false;
 };
 
 template <class T>
@@ -209,6 +218,19 @@ public:
     // The whole listing of a directory, without "." and "..", each with attributes.
     virtual void readdir(const QByteArray &dir, FsDone<QList<FsDirEntry>> done) = 0;
     virtual void fsstat(const QByteArray &path, FsDone<FsStat> done) = 0;
+
+    // Replaces (or creates) the file at `path` with the whole content of `localFile`.
+    // With a non-empty `ifVersion` the upload only happens while the remote still has
+    // that version (else Exists: someone changed it meanwhile). Returns the new attributes.
+    // Backends without whole-object transfer keep this default.
+    virtual void upload(const QByteArray &path, const QString &localFile,
+                        const QByteArray &ifVersion, FsDone<FsAttr> done)
+    {
+        Q_UNUSED(path);
+        Q_UNUSED(localFile);
+        Q_UNUSED(ifVersion);
+        done(FsError::NotSupported);
+    }
 };
 
 inline QByteArray fsJoin(const QByteArray &dir, const QByteArray &name)
