@@ -1,5 +1,6 @@
 #include "cli/ServeCommand.h"
 
+#include "cli/DemoFolder.h"
 #include "cli/SourceFactory.h"
 #include "cli/UnixSignalWatcher.h"
 #include "mount/NfsMountOptions.h"
@@ -41,7 +42,9 @@ int runServeCommand(const QStringList &arguments)
         QStringLiteral("DIR"));
     QCommandLineOption verboseOption(QStringList{QStringLiteral("v"), QStringLiteral("verbose")},
         QStringLiteral("Log every connection and protocol error."));
-    parser.addOptions({portOption, readOnlyOption, stateOption, verboseOption});
+    QCommandLineOption demoOption(QStringLiteral("demo"),
+        QStringLiteral("Serve a demo folder (created with a few sample files) instead of SOURCE."));
+    parser.addOptions({portOption, readOnlyOption, stateOption, verboseOption, demoOption});
     parser.addPositionalArgument(QStringLiteral("SOURCE"),
         QStringLiteral("A local folder (path or file:///path)."));
     if (!parser.parse(arguments))
@@ -52,7 +55,14 @@ int runServeCommand(const QStringList &arguments)
     }
     if (parser.isSet(verboseOption))
         QLoggingCategory::setFilterRules(QStringLiteral("loft.*.debug=true"));
-    const QStringList positional = parser.positionalArguments();
+    QStringList positional = parser.positionalArguments();
+    if (parser.isSet(demoOption) && positional.isEmpty()) {
+        QString demoError;
+        const QString demo = ensureDemoFolder(parser.value(stateOption), &demoError);
+        if (demo.isEmpty())
+            return fail(demoError);
+        positional << demo;
+    }
     if (positional.size() != 1)
         return fail(QStringLiteral("expected exactly one SOURCE (try loft serve --help)"));
 
