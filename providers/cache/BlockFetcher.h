@@ -1,0 +1,85 @@
+// Gets blocks of remote files: from the BlockStore when present, else with one ranged
+// read of the inner provider shared by every concurrent asker of the same block (readers
+// and read-ahead coalesce on in-flight fetches). A fetched block is handed to the waiters
+// from memory at once and stored on the worker pool; it stays findable in flight until
+// stored, so a reader arriving meanwhile neither refetches nor misses.
+//
+// `validator` names the remote version the caller believes current. When the remote's
+// answer shows another version, the data is still delivered (it is what the remote has
+// now) but not stored, and `onRemoteChanged` reports the new attributes.
+// Thread-safe. Async work keeps its owner alive through `keepAlive`.
+#pragma once
+
+#include "FileSystem.h"
+
+#include <QHash>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace loft {
+class CacheCounters;
+}
+
+namespace loft::cache {
+
+class BlockStore;
+
+class BlockFetcher {
+public:
+    // data: the block's bytes; local: served without waiting for the remote.
+    using Callback = std::function<void(FsResult<QByteArray> data, bool local)>;
+
+    struct Context {
+        std::shared_ptr<FileSystem> inner;
+        BlockStore *store = nullptr; // null: fetch, never keep
+        // Runs disk work on the owner's worker pool (inline once it is stopping).
+        std::function<void(std::function<void()>)> runOnPool;
+        CacheCounters *counters = nullptr;
+        int maxPrefetches = 8;
+        std::function<std::shared_ptr<void>()> keepAlive;
+        std::function<void(const QByteArray &path, const FsAttr &attr)> onRemoteChanged;
+    };
+
+    explicit BlockFetcher(Context context);
+
+    // Block `block` of a file of `fileSize` bytes: kBlockSize bytes, fewer for the last.
+    void get(const QByteArray &path, const QByteArray &validator, uint64_t fileSize,
+             uint32_t block, Callback done);
+    // Starts fetching a block nobody waits for yet, unless it is cached, in flight, or
+    // too many prefetches are running.
+    void prefetch(const QByteArray &path, const QByteArray &validator, uint64_t fileSize,
+                  uint32_t block);
+
+    int prefetchesInFlight() const;
+
+private:
+    struct InFlight {
+        std::vector<Callback> waiters;
+        bool ready = false; // data fetched, being stored
+        QByteArray data;
+        bool prefetch = false;
+    };
+    static QByteArray key(const QByteArray &path, uint32_t block);
+    // Joins or starts the remote fetch of a block.
+    void fetchRemote(const QByteArray &path, const QByteArray &validator, uint64_t fileSize,
+                     uint32_t block, Callback done);
+    void readRange(const QByteArray &k, const QByteArray &path, const QByteArray &validator,
+                   uint32_t block, uint64_t offset, uint32_t length, QByteArray acc,
+                   bool changed);
+    void finish(const QByteArray &k, const QByteArray &path, const QByteArray &validator,
+                uint32_t block, FsResult<QByteArray> result, bool keep);
+    void runOnPool(std::function<void()> task);
+
+    Context c_;
+    mutable std::mutex mutex_;
+    QHash<QByteArray, InFlight> inFlight_;
+    int prefetches_ = 0;
+};
+
+// What identifies the version of a remote file: its version (ETag) when the backend has
+// one, else its mtime and size.
+QByteArray validatorFor(const FsAttr &attr);
+
+} // namespace loft::cache

@@ -1,0 +1,578 @@
+#include "BlockStore.h"
+
+#include "CachePaths.h"
+#include "Crc32c.h"
+#include "RecordCodec.h"
+
+#include <QDir>
+#include <QFile>
+#include <QSet>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace loft::cache {
+
+namespace {
+
+ssize_t preadFull(int fd, char *buffer, size_t count, off_t offset)
+{
+    size_t total = 0;
+    while (total < count) {
+        const ssize_t n = ::pread(fd, buffer + total, count - total, offset + off_t(total));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (n == 0)
+            break;
+        total += size_t(n);
+    }
+    return ssize_t(total);
+}
+
+bool pwriteFull(int fd, const char *buffer, size_t count, off_t offset)
+{
+    size_t total = 0;
+    while (total < count) {
+        const ssize_t n = ::pwrite(fd, buffer + total, count - total, offset + off_t(total));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return false;
+        }
+        total += size_t(n);
+    }
+    return true;
+}
+
+// Gives a block's disk space back, keeping the file's size.
+void punchHole(int fd, off_t offset, off_t length)
+{
+#if defined(__linux__)
+    ::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length);
+#elif defined(__APPLE__) && defined(F_PUNCHHOLE)
+    fpunchhole_t hole{};
+    hole.fp_offset = offset;
+    hole.fp_length = length;
+    ::fcntl(fd, F_PUNCHHOLE, &hole);
+#else
+    (void)fd;
+    (void)offset;
+    (void)length;
+#endif
+}
+
+QByteArray idName(uint64_t id)
+{
+    return QByteArray::number(qulonglong(id), 16).rightJustified(16, '0');
+}
+
+} // namespace
+
+BlockStore::~BlockStore()
+{
+    close();
+}
+
+QString BlockStore::dataPath(uint64_t id) const
+{
+    return dir_ + QStringLiteral("/blocks/") + QString::fromLatin1(idName(id));
+}
+
+bool BlockStore::open(const QString &dir, uint64_t limitBytes, QString *error)
+{
+    std::lock_guard lock(mutex_);
+    dir_ = dir;
+    limit_ = limitBytes;
+    if (!QDir().mkpath(dir + QStringLiteral("/blocks"))) {
+        if (error)
+            *error = QStringLiteral("cannot create the cache folder %1").arg(dir);
+        return false;
+    }
+    auto replay = [this](const QByteArray &record) {
+        RecordReader r(record);
+        const char tag = r.tag();
+        if (tag == 'N') {
+            const uint64_t next = r.u64();
+            const uint64_t tick = r.u64();
+            if (r.ok()) {
+                nextId_ = std::max(nextId_, next);
+                tick_ = std::max(tick_, tick);
+            }
+        } else if (tag == 'F') {
+            const uint64_t id = r.u64();
+            const QByteArray validator = r.bytes();
+            const QByteArray path = r.bytes();
+            if (!r.ok() || id == 0)
+                return;
+            if (auto old = byPath_.constFind(path); old != byPath_.cend() && *old != id)
+                files_.remove(*old);
+            File f;
+            f.id = id;
+            f.path = path;
+            f.validator = validator;
+            files_.insert(id, f); // replaces an earlier definition, blocks and all
+            byPath_.insert(path, id);
+            nextId_ = std::max(nextId_, id + 1);
+        } else if (tag == 'B') {
+            const uint64_t id = r.u64();
+            const uint32_t block = r.u32();
+            Block b;
+            b.length = r.u32();
+            b.crc = r.u32();
+            b.tick = r.u64();
+            b.present = true;
+            auto f = files_.find(id);
+            if (!r.ok() || f == files_.end() || b.length == 0 || b.length > kBlockSize)
+                return;
+            f->blocks.insert(block, b);
+            tick_ = std::max(tick_, b.tick);
+        } else if (tag == 'E') {
+            const uint64_t id = r.u64();
+            const uint32_t block = r.u32();
+            if (auto f = files_.find(id); r.ok() && f != files_.end())
+                f->blocks.remove(block);
+        } else if (tag == 'D') {
+            const uint64_t id = r.u64();
+            if (auto f = files_.find(id); r.ok() && f != files_.end()) {
+                if (byPath_.value(f->path) == id)
+                    byPath_.remove(f->path);
+                files_.erase(f);
+            }
+        } else if (tag == 'P') {
+            const uint64_t id = r.u64();
+            const QByteArray path = r.bytes();
+            if (auto f = files_.find(id); r.ok() && f != files_.end()) {
+                if (byPath_.value(f->path) == id)
+                    byPath_.remove(f->path);
+                if (auto old = byPath_.constFind(path); old != byPath_.cend() && *old != id)
+                    files_.remove(*old);
+                f->path = path;
+                byPath_.insert(path, id);
+            }
+        }
+    };
+    if (!journal_.open(dir + QStringLiteral("/index.journal"), replay, error))
+        return false;
+
+    // Data files the index does not know (a crash between creating and recording) go;
+    // index entries whose data file is gone are dropped.
+    QDir blocks(dir + QStringLiteral("/blocks"));
+    QSet<uint64_t> onDisk;
+    for (const QString &name : blocks.entryList(QDir::Files | QDir::Hidden | QDir::System)) {
+        bool ok = false;
+        const uint64_t id = name.toULongLong(&ok, 16);
+        if (ok && files_.contains(id))
+            onDisk.insert(id);
+        else
+            blocks.remove(name);
+    }
+    for (auto it = files_.begin(); it != files_.end();) {
+        if (!onDisk.contains(it.key()) || it->blocks.isEmpty()) {
+            if (byPath_.value(it->path) == it.key())
+                byPath_.remove(it->path);
+            if (onDisk.contains(it.key()))
+                blocks.remove(QString::fromLatin1(idName(it.key())));
+            it = files_.erase(it);
+            continue;
+        }
+        ++it;
+    }
+    // Rebuild the LRU order and the accounting; ticks are made unique again.
+    std::multimap<uint64_t, std::pair<uint64_t, uint32_t>> order;
+    for (auto &f : files_)
+        for (auto b = f.blocks.begin(); b != f.blocks.end(); ++b)
+            order.emplace(b->tick, std::make_pair(f.id, b.key()));
+    lru_.clear();
+    used_ = 0;
+    blockCount_ = 0;
+    tick_ = 0;
+    for (auto &[oldTick, where] : order) {
+        Block &b = files_[where.first].blocks[where.second];
+        b.tick = nextTickLocked();
+        lru_.emplace(b.tick, where);
+        used_ += b.length;
+        ++blockCount_;
+    }
+    compactLocked();
+    std::vector<Victim> victims;
+    evictLocked(0, victims);
+    punch(victims);
+    return true;
+}
+
+void BlockStore::close()
+{
+    std::lock_guard lock(mutex_);
+    if (!journal_.isOpen())
+        return;
+    compactLocked();
+    journal_.close();
+}
+
+BlockStore::File *BlockStore::fileFor(const QByteArray &path)
+{
+    auto it = byPath_.constFind(path);
+    if (it == byPath_.cend())
+        return nullptr;
+    auto f = files_.find(*it);
+    return f == files_.end() ? nullptr : &*f;
+}
+
+BlockStore::File &BlockStore::defineFileLocked(const QByteArray &path, const QByteArray &validator)
+{
+    File f;
+    f.id = nextId_++;
+    f.path = path;
+    f.validator = validator;
+    byPath_.insert(path, f.id);
+    appendLocked(RecordWriter('F').u64(f.id).bytes(validator).bytes(path).data());
+    return *files_.insert(f.id, f);
+}
+
+void BlockStore::dropFileLocked(uint64_t id, std::vector<Victim> &victims)
+{
+    auto f = files_.find(id);
+    if (f == files_.end())
+        return;
+    for (const Block &b : std::as_const(f->blocks)) {
+        used_ -= b.length;
+        if (b.present) {
+            lru_.erase(b.tick);
+            --blockCount_;
+        }
+    }
+    if (byPath_.value(f->path) == id)
+        byPath_.remove(f->path);
+    files_.erase(f);
+    appendLocked(RecordWriter('D').u64(id).data());
+    victims.push_back({id, 0, true});
+}
+
+void BlockStore::evictBlockLocked(File &f, uint32_t block, std::vector<Victim> &victims)
+{
+    auto b = f.blocks.find(block);
+    if (b == f.blocks.end() || !b->present)
+        return;
+    lru_.erase(b->tick);
+    --blockCount_;
+    used_ -= b->length;
+    f.blocks.erase(b);
+    appendLocked(RecordWriter('E').u64(f.id).u32(block).data());
+    if (f.blocks.isEmpty() && f.reservations == 0)
+        dropFileLocked(f.id, victims);
+    else
+        victims.push_back({f.id, block, false});
+}
+
+void BlockStore::evictLocked(uint64_t need, std::vector<Victim> &victims)
+{
+    while (used_ + pinned_ + need > limit_ && !lru_.empty()) {
+        const auto [id, block] = lru_.begin()->second;
+        auto f = files_.find(id);
+        if (f == files_.end()) { // cannot happen; keep the loop finite regardless
+            lru_.erase(lru_.begin());
+            continue;
+        }
+        evictBlockLocked(*f, block, victims);
+    }
+}
+
+// Under the lock: a store of the same block must not race with its hole being punched.
+void BlockStore::punch(const std::vector<Victim> &victims)
+{
+    for (const Victim &v : victims) {
+        const QByteArray native = QFile::encodeName(dataPath(v.id));
+        if (v.wholeFile) {
+            ::unlink(native.constData());
+            continue;
+        }
+        const int fd = ::open(native.constData(), O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        punchHole(fd, off_t(v.block) * kBlockSize, kBlockSize);
+        ::close(fd);
+    }
+}
+
+void BlockStore::appendLocked(const QByteArray &record)
+{
+    journal_.append(record);
+    // Compact once the journal holds far more records than the live state needs.
+    const qint64 live = qint64(files_.size()) + qint64(blockCount_);
+    if (journal_.appendedSinceRewrite() > std::max<qint64>(65536, 4 * live))
+        compactLocked();
+}
+
+void BlockStore::compactLocked()
+{
+    if (!journal_.isOpen())
+        return;
+    QList<QByteArray> records;
+    records.reserve(qsizetype(1 + files_.size() + blockCount_));
+    records.append(RecordWriter('N').u64(nextId_).u64(tick_).data());
+    for (const File &f : std::as_const(files_)) {
+        records.append(RecordWriter('F').u64(f.id).bytes(f.validator).bytes(f.path).data());
+        for (auto b = f.blocks.cbegin(); b != f.blocks.cend(); ++b)
+            if (b->present)
+                records.append(RecordWriter('B')
+                                   .u64(f.id)
+                                   .u32(b.key())
+                                   .u32(b->length)
+                                   .u32(b->crc)
+                                   .u64(b->tick)
+                                   .data());
+    }
+    journal_.rewrite(records);
+}
+
+bool BlockStore::has(const QByteArray &path, const QByteArray &validator, uint32_t block)
+{
+    std::lock_guard lock(mutex_);
+    const File *f = fileFor(path);
+    if (!f || f->validator != validator)
+        return false;
+    auto b = f->blocks.constFind(block);
+    return b != f->blocks.cend() && b->present;
+}
+
+std::optional<QByteArray> BlockStore::read(const QByteArray &path, const QByteArray &validator,
+                                           uint32_t block, uint32_t offset, uint32_t count)
+{
+    uint64_t id = 0;
+    Block snapshot;
+    {
+        std::lock_guard lock(mutex_);
+        if (!journal_.isOpen())
+            return std::nullopt;
+        File *f = fileFor(path);
+        if (!f)
+            return std::nullopt;
+        if (f->validator != validator) {
+            // The remote object changed: everything cached for it is worthless.
+            std::vector<Victim> victims;
+            dropFileLocked(f->id, victims);
+            punch(victims);
+            return std::nullopt;
+        }
+        auto b = f->blocks.find(block);
+        if (b == f->blocks.end() || !b->present)
+            return std::nullopt;
+        lru_.erase(b->tick);
+        b->tick = nextTickLocked();
+        lru_.emplace(b->tick, std::make_pair(f->id, block));
+        id = f->id;
+        snapshot = *b;
+    }
+    if (offset >= snapshot.length)
+        return QByteArray();
+    const uint32_t want = std::min(count, snapshot.length - offset);
+    const QByteArray native = QFile::encodeName(dataPath(id));
+    const int fd = ::open(native.constData(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return std::nullopt;
+    QByteArray data;
+    bool good = true;
+    if (snapshot.verified) {
+        data.resize(want);
+        good = preadFull(fd, data.data(), want, off_t(block) * kBlockSize + offset) == ssize_t(want);
+    } else {
+        data.resize(snapshot.length);
+        good = preadFull(fd, data.data(), snapshot.length, off_t(block) * kBlockSize)
+                == ssize_t(snapshot.length)
+            && crc32c(data.constData(), size_t(data.size())) == snapshot.crc;
+        if (good && (offset != 0 || want != snapshot.length))
+            data = data.mid(offset, want);
+    }
+    ::close(fd);
+    std::lock_guard lock(mutex_);
+    auto f = files_.find(id);
+    if (f == files_.end())
+        return std::nullopt;
+    auto b = f->blocks.find(block);
+    // Evicted (hole punched) or replaced while we read: what we read cannot be trusted.
+    if (b == f->blocks.end() || !b->present || b->crc != snapshot.crc)
+        return std::nullopt;
+    if (!good) {
+        std::vector<Victim> victims;
+        evictBlockLocked(*f, block, victims);
+        punch(victims);
+        return std::nullopt;
+    }
+    b->verified = true;
+    return data;
+}
+
+bool BlockStore::store(const QByteArray &path, const QByteArray &validator, uint32_t block,
+                       const QByteArray &data)
+{
+    if (data.isEmpty() || uint64_t(data.size()) > kBlockSize || validator.isEmpty())
+        return false;
+    const uint32_t length = uint32_t(data.size());
+    const uint32_t crc = crc32c(data.constData(), size_t(data.size()));
+    uint64_t id = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (!journal_.isOpen())
+            return false;
+        std::vector<Victim> victims;
+        File *f = fileFor(path);
+        if (f && f->validator != validator) {
+            dropFileLocked(f->id, victims);
+            f = nullptr;
+        }
+        if (f) {
+            auto b = f->blocks.find(block);
+            if (b != f->blocks.end()) {
+                if (!b->present || (b->length == length && b->crc == crc)) {
+                    punch(victims);
+                    return true; // being stored by someone else, or already here
+                }
+                evictBlockLocked(*f, block, victims);
+                f = fileFor(path);
+            }
+        }
+        if (pinned_ + length > limit_) {
+            punch(victims);
+            return false;
+        }
+        evictLocked(length, victims);
+        punch(victims);
+        f = fileFor(path); // eviction may have dropped it
+        if (!f)
+            f = &defineFileLocked(path, validator);
+        Block reserved;
+        reserved.length = length;
+        reserved.crc = crc;
+        f->blocks.insert(block, reserved);
+        ++f->reservations;
+        used_ += length;
+        id = f->id;
+    }
+
+    const QByteArray native = QFile::encodeName(dataPath(id));
+    bool ok = false;
+    const int fd = ::open(native.constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        ok = pwriteFull(fd, data.constData(), length, off_t(block) * kBlockSize);
+        ::close(fd);
+    }
+
+    std::lock_guard lock(mutex_);
+    auto f = files_.find(id);
+    if (f == files_.end()) {
+        // Dropped while we wrote (and maybe re-created by our open): ids are never reused.
+        ::unlink(native.constData());
+        return false;
+    }
+    --f->reservations;
+    auto b = f->blocks.find(block);
+    if (b == f->blocks.end() || b->present)
+        return false;
+    if (!ok) {
+        used_ -= b->length;
+        f->blocks.erase(b);
+        if (f->blocks.isEmpty() && f->reservations == 0) {
+            std::vector<Victim> victims;
+            dropFileLocked(id, victims);
+            punch(victims);
+        }
+        return false;
+    }
+    b->present = true;
+    b->verified = true;
+    b->tick = nextTickLocked();
+    lru_.emplace(b->tick, std::make_pair(id, block));
+    ++blockCount_;
+    appendLocked(RecordWriter('B').u64(id).u32(block).u32(length).u32(crc).u64(b->tick).data());
+    return true;
+}
+
+void BlockStore::setPinnedBytes(uint64_t bytes)
+{
+    std::lock_guard lock(mutex_);
+    pinned_ = bytes;
+}
+
+void BlockStore::setLimit(uint64_t bytes)
+{
+    std::lock_guard lock(mutex_);
+    limit_ = bytes;
+}
+
+void BlockStore::trim()
+{
+    std::lock_guard lock(mutex_);
+    std::vector<Victim> victims;
+    evictLocked(0, victims);
+    punch(victims);
+}
+
+void BlockStore::remove(const QByteArray &path, bool tree)
+{
+    std::lock_guard lock(mutex_);
+    std::vector<uint64_t> ids;
+    if (tree) {
+        for (auto it = byPath_.cbegin(); it != byPath_.cend(); ++it)
+            if (isWithinPath(it.key(), path))
+                ids.push_back(*it);
+    } else if (auto it = byPath_.constFind(path); it != byPath_.cend()) {
+        ids.push_back(*it);
+    }
+    std::vector<Victim> victims;
+    for (uint64_t id : ids)
+        dropFileLocked(id, victims);
+    punch(victims);
+}
+
+void BlockStore::rename(const QByteArray &from, const QByteArray &to)
+{
+    std::lock_guard lock(mutex_);
+    std::vector<Victim> victims;
+    std::vector<uint64_t> doomed;
+    for (auto it = byPath_.cbegin(); it != byPath_.cend(); ++it)
+        if (isWithinPath(it.key(), to) && !isWithinPath(it.key(), from))
+            doomed.push_back(*it);
+    for (uint64_t id : doomed)
+        dropFileLocked(id, victims);
+    std::vector<uint64_t> moving;
+    for (auto it = byPath_.cbegin(); it != byPath_.cend(); ++it)
+        if (isWithinPath(it.key(), from))
+            moving.push_back(*it);
+    for (uint64_t id : moving) {
+        File &f = files_[id];
+        byPath_.remove(f.path);
+        f.path = to + f.path.mid(from.size());
+        byPath_.insert(f.path, id);
+        appendLocked(RecordWriter('P').u64(id).bytes(f.path).data());
+    }
+    punch(victims);
+}
+
+void BlockStore::clear()
+{
+    std::lock_guard lock(mutex_);
+    std::vector<Victim> victims;
+    const QList<uint64_t> ids = files_.keys();
+    for (uint64_t id : ids)
+        dropFileLocked(id, victims);
+    punch(victims);
+    compactLocked();
+}
+
+BlockStore::Stats BlockStore::stats() const
+{
+    std::lock_guard lock(mutex_);
+    Stats s;
+    s.usedBytes = used_;
+    s.files = uint64_t(files_.size());
+    s.blocks = blockCount_;
+    s.limitBytes = limit_;
+    s.pinnedBytes = pinned_;
+    return s;
+}
+
+} // namespace loft::cache

@@ -1,0 +1,140 @@
+// The on-disk data cache: the ranges of remote files fetched so far, kept in fixed-size
+// blocks, with least-recently-used eviction under a size limit; survives restarts.
+//
+// Block size: 1 MiB. It equals the largest NFS READ/WRITE Loft offers (rtmax/wtmax), so
+// the Linux client's aligned 1 MiB READs map to exactly one block; one HTTP range request
+// per MiB amortizes the request's round trip (~1 ms on a LAN, far less than transferring
+// the MiB over most links); and 10 GiB is only 10,240 blocks, so the whole index lives in
+// memory and is rewritten in milliseconds. The cost: a random 4 KiB read fetches 1 MiB.
+//
+// On disk, under `dir`:
+//   blocks/<file id, 16 hex digits>  one sparse file per remote file: block b at offset
+//                                    b * 1 MiB; evicted blocks are punched out (holes)
+//   index.journal                    JournalFile records (big-endian, see RecordCodec):
+//     'N' nextId u64, tick u64                     first record after a compaction
+//     'F' id u64, validator bytes, path bytes      a file (re)defined: no blocks yet
+//     'B' id u64, block u32, length u32, crc u32, lastUse u64   block present
+//     'E' id u64, block u32                        block evicted
+//     'D' id u64                                   file dropped (data file removed)
+//     'P' id u64, path bytes                       file renamed (with its blocks)
+// Each block carries a CRC-32C. The index is not fsync'd (the cache can always be
+// refetched): after a restart a block is checked against its CRC the first time it is
+// read, so data torn by a crash is refetched, never served. Blocks written or checked in
+// this run are trusted. Last-use ticks are kept in memory and written at compaction
+// (on open, close and when the journal grows), so the LRU order survives a clean restart.
+//
+// A file's blocks are valid for one `validator` (the remote version): asking with another
+// drops them. `pinnedBytes` (staged files, owned elsewhere) count against the limit and
+// are never evicted here; store() evicts least-recently-used blocks first so that cached
+// plus pinned bytes never exceed the limit, and refuses when even an empty store would.
+//
+// Thread-safe. Every method but has() and stats() does disk I/O: call them on a worker
+// pool. The index lock is never held across reading or writing block data.
+#pragma once
+
+#include "JournalFile.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QMap>
+#include <QString>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace loft::cache {
+
+class BlockStore {
+public:
+    static constexpr uint32_t kBlockSize = 1u << 20;
+
+    struct Stats {
+        uint64_t usedBytes = 0;
+        uint64_t files = 0;
+        uint64_t blocks = 0;
+        uint64_t limitBytes = 0;
+        uint64_t pinnedBytes = 0;
+    };
+
+    BlockStore() = default;
+    ~BlockStore();
+    BlockStore(const BlockStore &) = delete;
+    BlockStore &operator=(const BlockStore &) = delete;
+
+    bool open(const QString &dir, uint64_t limitBytes, QString *error);
+    // Compacts the index (saving LRU order) and closes it.
+    void close();
+
+    bool has(const QByteArray &path, const QByteArray &validator, uint32_t block);
+    // Bytes [offset, offset+count) of a cached block (clipped to the block's length), or
+    // nullopt on a miss (absent, other validator, failed its CRC, raced with eviction).
+    std::optional<QByteArray> read(const QByteArray &path, const QByteArray &validator,
+                                   uint32_t block, uint32_t offset = 0,
+                                   uint32_t count = kBlockSize);
+    // Stores a whole block (shorter only for a file's last block). False when it does not
+    // fit under the limit or the disk failed.
+    bool store(const QByteArray &path, const QByteArray &validator, uint32_t block,
+               const QByteArray &data);
+
+    void setPinnedBytes(uint64_t bytes);
+    void setLimit(uint64_t bytes);
+    // Evicts until cached + pinned fit the limit.
+    void trim();
+
+    // Drops path (and everything beneath it when `tree`).
+    void remove(const QByteArray &path, bool tree = false);
+    // Moves the blocks of `from` (and beneath) to `to`, dropping what `to` had.
+    void rename(const QByteArray &from, const QByteArray &to);
+    void clear();
+
+    Stats stats() const;
+
+private:
+    struct Block {
+        uint32_t length = 0;
+        uint32_t crc = 0;
+        uint64_t tick = 0;   // last use; key in lru_
+        bool present = false; // false while reserved for a store in progress
+        bool verified = false;
+    };
+    struct File {
+        uint64_t id = 0;
+        QByteArray path;
+        QByteArray validator;
+        QMap<uint32_t, Block> blocks;
+        int reservations = 0;
+    };
+    struct Victim {
+        uint64_t id;
+        uint32_t block;
+        bool wholeFile; // the file lost its last block: remove the data file
+    };
+
+    QString dataPath(uint64_t id) const;
+    File *fileFor(const QByteArray &path);
+    File &defineFileLocked(const QByteArray &path, const QByteArray &validator);
+    void dropFileLocked(uint64_t id, std::vector<Victim> &victims);
+    void evictLocked(uint64_t need, std::vector<Victim> &victims);
+    void evictBlockLocked(File &f, uint32_t block, std::vector<Victim> &victims);
+    void punch(const std::vector<Victim> &victims);
+    void appendLocked(const QByteArray &record);
+    void compactLocked();
+    uint64_t nextTickLocked() { return ++tick_; }
+
+    mutable std::mutex mutex_;
+    QString dir_;
+    JournalFile journal_;
+    uint64_t limit_ = 0;
+    uint64_t pinned_ = 0;
+    uint64_t used_ = 0;      // present + reserved bytes
+    uint64_t blockCount_ = 0;
+    uint64_t nextId_ = 1;
+    uint64_t tick_ = 0;
+    QHash<uint64_t, File> files_;
+    QHash<QByteArray, uint64_t> byPath_;
+    std::map<uint64_t, std::pair<uint64_t, uint32_t>> lru_; // tick -> (file id, block)
+};
+
+} // namespace loft::cache

@@ -1,0 +1,58 @@
+// The persistent list of staged files waiting to be uploaded: what must survive a crash
+// or restart of Loft. Memory holds the current state; a JournalFile holds its history:
+//   'N' nextId u64                                   first record after a compaction
+//   'S' id u64, path bytes, baseVersion bytes, attr  a file staged
+//   'A' id u64, attr                                 its client-visible attributes changed
+//   'M' id u64, path bytes                           renamed (rename applied to the queue)
+//   'V' id u64, baseVersion bytes                    uploaded once, still changing since
+//   'X' id u64                                       uploaded for good, or deleted
+// (attr as in RecordCodec). Appends are not synced one by one: sync() makes everything
+// recorded so far durable, and the cache calls it on COMMIT and on stable WRITEs, after
+// fsyncing the staged data. Thread-safe.
+#pragma once
+
+#include "FileSystem.h"
+#include "JournalFile.h"
+
+#include <QHash>
+#include <QList>
+#include <mutex>
+
+namespace loft::cache {
+
+struct QueuedUpload {
+    uint64_t id = 0;
+    QByteArray path;
+    // The remote version the local copy started from: the upload's ifVersion. Empty:
+    // the remote had no version to check (the upload is unconditional).
+    QByteArray baseVersion;
+    FsAttr attr; // what clients see for the staged file (size, times, identity ...)
+};
+
+class UploadQueue {
+public:
+    ~UploadQueue();
+    bool open(const QString &journalPath, QString *error);
+    void close();
+
+    QList<QueuedUpload> entries() const;
+    uint64_t newId();
+
+    void add(const QueuedUpload &entry);
+    void setAttr(uint64_t id, const FsAttr &attr);
+    void rename(uint64_t id, const QByteArray &path);
+    void rebase(uint64_t id, const QByteArray &version);
+    void remove(uint64_t id);
+    bool sync();
+
+private:
+    void appendLocked(const QByteArray &record);
+    void compactLocked();
+
+    mutable std::mutex mutex_;
+    JournalFile journal_;
+    QHash<uint64_t, QueuedUpload> entries_;
+    uint64_t nextId_ = 1;
+};
+
+} // namespace loft::cache

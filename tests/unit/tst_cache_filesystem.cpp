@@ -1,0 +1,830 @@
+// The cache layer (CachingFileSystem) around a test remote (CacheTestRemote: the local
+// provider posing as a whole-file remote store), checked against the folder on disk.
+#include "CacheTestRemote.h"
+#include "CachingFileSystem.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QDirIterator>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QRandomGenerator>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <atomic>
+#include <future>
+#include <signal.h>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace loft;
+using namespace loft::test;
+using namespace std::chrono_literals;
+
+namespace loft {
+char *toString(FsError e)
+{
+    return qstrdup(fsErrorName(e));
+}
+} // namespace loft
+
+namespace {
+
+template <class T, class Start>
+FsResult<T> await(Start &&start)
+{
+    auto promise = std::make_shared<std::promise<FsResult<T>>>();
+    auto future = promise->get_future();
+    auto calls = std::make_shared<std::atomic<int>>(0);
+    start(FsDone<T>([promise, calls](FsResult<T> r) {
+        if (calls->fetch_add(1) != 0)
+            qFatal("done called twice");
+        promise->set_value(std::move(r));
+    }));
+    if (future.wait_for(60s) != std::future_status::ready)
+        qFatal("a cache call never called done");
+    return future.get();
+}
+
+struct Sync {
+    FileSystem *fs;
+    FsResult<FsAttr> getattr(const QByteArray &p)
+    {
+        return await<FsAttr>([&](auto d) { fs->getattr(p, std::move(d)); });
+    }
+    FsResult<FsAttr> lookup(const QByteArray &dir, const QByteArray &name)
+    {
+        return await<FsAttr>([&](auto d) { fs->lookup(dir, name, std::move(d)); });
+    }
+    FsResult<FsReadResult> read(const QByteArray &p, uint64_t off, uint32_t n)
+    {
+        return await<FsReadResult>([&](auto d) { fs->read(p, off, n, std::move(d)); });
+    }
+    FsResult<FsWriteResult> write(const QByteArray &p, uint64_t off, const QByteArray &data,
+                                  FsStability s = FsStability::Unstable)
+    {
+        return await<FsWriteResult>([&](auto d) { fs->write(p, off, data, s, std::move(d)); });
+    }
+    FsResult<FsAttr> commit(const QByteArray &p)
+    {
+        return await<FsAttr>([&](auto d) { fs->commit(p, std::move(d)); });
+    }
+    FsResult<FsAttr> setattr(const QByteArray &p, const FsSetAttr &c)
+    {
+        return await<FsAttr>([&](auto d) { fs->setattr(p, c, std::move(d)); });
+    }
+    FsResult<FsCreated> create(const QByteArray &dir, const QByteArray &name)
+    {
+        return await<FsCreated>([&](auto d) {
+            fs->create(dir, name, FsCreateMode::Guarded, {}, {}, std::move(d));
+        });
+    }
+    FsResult<FsCreated> mkdir(const QByteArray &dir, const QByteArray &name)
+    {
+        return await<FsCreated>([&](auto d) { fs->mkdir(dir, name, {}, std::move(d)); });
+    }
+    FsResult<FsDirChange> remove(const QByteArray &dir, const QByteArray &name)
+    {
+        return await<FsDirChange>([&](auto d) { fs->remove(dir, name, std::move(d)); });
+    }
+    FsResult<FsRenamed> rename(const QByteArray &fd, const QByteArray &fn, const QByteArray &td,
+                               const QByteArray &tn)
+    {
+        return await<FsRenamed>([&](auto d) { fs->rename(fd, fn, td, tn, std::move(d)); });
+    }
+    FsResult<QList<FsDirEntry>> readdir(const QByteArray &dir)
+    {
+        return await<QList<FsDirEntry>>([&](auto d) { fs->readdir(dir, std::move(d)); });
+    }
+    // Reads the whole file in `chunk`-sized READs, as an NFS client would.
+    QByteArray readAll(const QByteArray &p, uint32_t chunk = 1u << 20)
+    {
+        QByteArray all;
+        for (uint64_t off = 0;; off += chunk) {
+            auto r = read(p, off, chunk);
+            if (!r)
+                qFatal("read failed: %s", fsErrorName(r.error()));
+            all.append(r->data);
+            if (r->eof || r->data.isEmpty())
+                break;
+        }
+        return all;
+    }
+    // Creates `name` and writes `data` through the cache, then COMMITs.
+    void writeFile(const QByteArray &dir, const QByteArray &name, const QByteArray &data)
+    {
+        auto c = create(dir, name);
+        QVERIFY2(c.ok() || c.error() == FsError::Exists, c.ok() ? "" : fsErrorName(c.error()));
+        const QByteArray path = fsJoin(dir, name);
+        for (qsizetype off = 0; off < data.size(); off += 1 << 20) {
+            auto w = write(path, uint64_t(off), data.mid(off, 1 << 20));
+            QVERIFY2(w.ok(), w.ok() ? "" : fsErrorName(w.error()));
+        }
+        QVERIFY(commit(path).ok());
+    }
+};
+
+QByteArray randomBytes(qsizetype n, quint32 seed)
+{
+    QByteArray b(n, Qt::Uninitialized);
+    QRandomGenerator gen(seed);
+    gen.fillRange(reinterpret_cast<quint32 *>(b.data()), n / 4);
+    for (qsizetype i = n / 4 * 4; i < n; ++i)
+        b[i] = char(gen.generate());
+    return b;
+}
+
+QByteArray fileBytes(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return "<missing>";
+    return f.readAll();
+}
+
+void putFile(const QString &path, const QByteArray &data)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    QCOMPARE(f.write(data), data.size());
+}
+
+// Bytes of disk the folder's files actually use (sparse blocks count only when present).
+uint64_t diskUsage(const QString &dir)
+{
+    uint64_t total = 0;
+    QDirIterator it(dir, QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        struct stat st;
+        if (::stat(QFile::encodeName(it.next()).constData(), &st) == 0)
+            total += uint64_t(st.st_blocks) * 512;
+    }
+    return total;
+}
+
+constexpr uint64_t MiB = 1u << 20;
+
+// The child half of crashKeepsCommittedWrites: writes and commits through a cache, then
+// dies by SIGKILL with everything still running.
+int crashChild(const QString &remoteDir, const QString &cacheDir)
+{
+    auto remote = std::make_shared<CacheTestRemote>(remoteDir);
+    CacheConfig config;
+    config.directory = cacheDir;
+    config.uploadDelay = 3600s;
+    QString error;
+    auto fs = CachingFileSystem::open(remote, config, &error);
+    if (!fs)
+        return 2;
+    Sync s{fs.get()};
+    const QByteArray data = randomBytes(3 * MiB + 123, 77);
+    s.writeFile("", "killed.bin", data);
+    s.write("", 0, "x"); // keep the threads busy
+    ::kill(::getpid(), SIGKILL);
+    return 3;
+}
+
+} // namespace
+
+class TestCacheFileSystem : public QObject {
+    Q_OBJECT
+
+    std::unique_ptr<QTemporaryDir> remoteTmp_;
+    std::unique_ptr<QTemporaryDir> cacheTmp_;
+    struct DirRef {
+        std::unique_ptr<QTemporaryDir> *dir;
+        QString path() const { return (*dir)->path(); }
+        QString filePath(const QString &name) const { return (*dir)->filePath(name); }
+    };
+    DirRef remoteDir_{&remoteTmp_};
+    DirRef cacheDir_{&cacheTmp_};
+    std::shared_ptr<CacheTestRemote> remote_;
+
+    std::shared_ptr<CachingFileSystem> open(CacheConfig config = {})
+    {
+        if (config.directory.isEmpty())
+            config.directory = cacheDir_.path();
+        QString error;
+        auto fs = CachingFileSystem::open(remote_, config, &error);
+        if (!fs)
+            qWarning().noquote() << error;
+        return fs;
+    }
+    QString remotePath(const char *name) const { return remoteDir_.filePath(QString::fromUtf8(name)); }
+
+private slots:
+    void init()
+    {
+        remoteTmp_ = std::make_unique<QTemporaryDir>();
+        cacheTmp_ = std::make_unique<QTemporaryDir>();
+        QVERIFY(remoteTmp_->isValid() && cacheTmp_->isValid());
+        remote_ = std::make_shared<CacheTestRemote>(remoteDir_.path());
+    }
+    void cleanup() { remote_.reset(); }
+
+    void wrapsOnlyRemoteProviders()
+    {
+        auto local = std::make_shared<LocalFileSystem>(remoteDir_.path(), false);
+        CacheConfig config;
+        config.directory = cacheDir_.path();
+        QString error;
+        auto same = CachingFileSystem::wrapIfRemote(local, config, &error);
+        QCOMPARE(same.get(), local.get());
+        auto wrapped = CachingFileSystem::wrapIfRemote(remote_, config, &error);
+        QVERIFY(dynamic_cast<CachingFileSystem *>(wrapped.get()));
+        QVERIFY(wrapped->capabilities().randomWrites); // staging takes writes anywhere
+        QVERIFY(wrapped->capabilities().remote);
+        // One Loft per cache folder.
+        auto second = CachingFileSystem::open(remote_, config, &error);
+        QVERIFY(!second);
+        QVERIFY(error.contains(QLatin1String("in use")));
+    }
+
+    void warmReReadServedFromCache()
+    {
+        const QByteArray data = randomBytes(5 * MiB + 4321, 1);
+        putFile(remotePath("big.bin"), data);
+        auto fs = open();
+        Sync s{fs.get()};
+        QCOMPARE(s.readAll("big.bin"), data);
+        QVERIFY(remote_->calls.read > 0);
+        QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
+        remote_->calls.reset();
+        QCOMPARE(s.readAll("big.bin"), data);
+        QCOMPARE(remote_->calls.read.load(), 0);
+        // Unaligned and small reads too.
+        auto r = s.read("big.bin", 3 * MiB - 10, 100);
+        QVERIFY(r.ok());
+        QCOMPARE(r->data, data.mid(3 * MiB - 10, 100));
+        QCOMPARE(remote_->calls.read.load(), 0);
+        const CacheStats st = fs->stats();
+        QVERIFY(st.hitBytes >= uint64_t(data.size()));
+        QVERIFY(st.hitRatio() > 0.45);
+        QCOMPARE(st.bytesIn, uint64_t(data.size()));
+    }
+
+    void cacheSurvivesRestart()
+    {
+        const QByteArray data = randomBytes(3 * MiB, 2);
+        putFile(remotePath("keep.bin"), data);
+        {
+            auto fs = open();
+            Sync s{fs.get()};
+            QCOMPARE(s.readAll("keep.bin"), data);
+            QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
+        }
+        remote_->calls.reset();
+        auto fs = open();
+        QCOMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
+        Sync s{fs.get()};
+        QCOMPARE(s.readAll("keep.bin"), data);
+        QCOMPARE(remote_->calls.read.load(), 0);
+    }
+
+    void changedRemoteIsNotServedFromCache()
+    {
+        CacheConfig config;
+        config.metadataTtl = 100ms;
+        const QByteArray v1 = randomBytes(2 * MiB, 3);
+        putFile(remotePath("f.bin"), v1);
+        auto fs = open(config);
+        Sync s{fs.get()};
+        QCOMPARE(s.readAll("f.bin"), v1);
+        const QByteArray v2 = randomBytes(2 * MiB, 4); // same size, new content and version
+        QTest::qWait(20);
+        putFile(remotePath("f.bin"), v2);
+        QTest::qWait(150); // past the TTL: the new version is seen
+        QCOMPARE(s.readAll("f.bin"), v2);
+        remote_->calls.reset();
+        QCOMPARE(s.readAll("f.bin"), v2);
+        QCOMPARE(remote_->calls.read.load(), 0);
+    }
+
+    void corruptBlockIsRefetched()
+    {
+        const QByteArray data = randomBytes(2 * MiB, 5);
+        putFile(remotePath("c.bin"), data);
+        {
+            auto fs = open();
+            Sync s{fs.get()};
+            QCOMPARE(s.readAll("c.bin"), data);
+            QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
+        }
+        // Flip bytes in every cached block file, as a crash or a bad disk might.
+        QDirIterator it(cacheDir_.path() + QStringLiteral("/blocks"), QDir::Files);
+        int corrupted = 0;
+        while (it.hasNext()) {
+            QFile f(it.next());
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            f.seek(1000);
+            f.write("CORRUPT");
+            ++corrupted;
+        }
+        QVERIFY(corrupted > 0);
+        remote_->calls.reset();
+        auto fs = open();
+        Sync s{fs.get()};
+        QCOMPARE(s.readAll("c.bin"), data);
+        QVERIFY(remote_->calls.read > 0); // block 0 refetched
+    }
+
+    void sizeLimitHeldWhileReadingThreeTimesIt()
+    {
+        CacheConfig config;
+        config.maxBytes = 8 * MiB;
+        const QByteArray a = randomBytes(12 * MiB, 6);
+        const QByteArray b = randomBytes(12 * MiB + 77, 7);
+        putFile(remotePath("a.bin"), a);
+        putFile(remotePath("b.bin"), b);
+        auto fs = open(config);
+        Sync s{fs.get()};
+        uint64_t peak = 0;
+        for (const auto &[name, data] : {std::pair{"a.bin", a}, std::pair{"b.bin", b}}) {
+            QByteArray all;
+            for (uint64_t off = 0; off < uint64_t(data.size()); off += MiB) {
+                auto r = s.read(name, off, uint32_t(MiB));
+                QVERIFY(r.ok());
+                all.append(r->data);
+                peak = std::max(peak, fs->stats().cachedBytes);
+            }
+            QCOMPARE(all, data);
+        }
+        QTest::qWait(200); // let the last stores land
+        const CacheStats st = fs->stats();
+        QVERIFY2(st.cachedBytes <= config.maxBytes, qPrintable(QString::number(st.cachedBytes)));
+        QVERIFY(peak <= config.maxBytes);
+        QVERIFY(st.cachedBytes >= config.maxBytes - MiB); // and it is used
+        const uint64_t onDisk = diskUsage(cacheDir_.path() + QStringLiteral("/blocks"));
+        QVERIFY2(onDisk <= config.maxBytes + MiB, qPrintable(QString::number(onDisk)));
+        // The most recent blocks stayed: re-reading the tail of b costs nothing.
+        remote_->calls.reset();
+        auto r = s.read("b.bin", 12 * MiB - MiB, uint32_t(MiB));
+        QVERIFY(r.ok());
+        QCOMPARE(remote_->calls.read.load(), 0);
+    }
+
+    void stagedFilesAreNeverEvicted()
+    {
+        CacheConfig config;
+        config.maxBytes = 6 * MiB;
+        config.uploadDelay = 3600s;
+        const QByteArray big = randomBytes(16 * MiB, 8);
+        putFile(remotePath("big.bin"), big);
+        auto fs = open(config);
+        Sync s{fs.get()};
+        const QByteArray staged = randomBytes(4 * MiB + 5, 9);
+        s.writeFile("", "staged.bin", staged);
+        QCOMPARE(s.readAll("big.bin"), big);
+        QTest::qWait(200);
+        CacheStats st = fs->stats();
+        QCOMPARE(st.stagedBytes, uint64_t(staged.size()));
+        QCOMPARE(st.pendingUploads, uint64_t(1));
+        QVERIFY(st.cachedBytes + st.stagedBytes <= config.maxBytes);
+        QCOMPARE(s.readAll("staged.bin"), staged);
+        // More staged than the limit: the data cache gives way entirely, staged data stays.
+        const QByteArray huge = randomBytes(7 * MiB, 10);
+        s.writeFile("", "huge.bin", huge);
+        QCOMPARE(s.readAll("big.bin"), big);
+        QTest::qWait(200);
+        st = fs->stats();
+        QCOMPARE(st.cachedBytes, uint64_t(0));
+        QCOMPARE(s.readAll("staged.bin"), staged);
+        QCOMPARE(s.readAll("huge.bin"), huge);
+        QCOMPARE(remote_->calls.upload.load(), 0);
+    }
+
+    void writeBackUploadsAfterIdleDelay()
+    {
+        CacheConfig config;
+        config.uploadDelay = 300ms;
+        auto fs = open(config);
+        Sync s{fs.get()};
+        const QByteArray data = randomBytes(3 * MiB + 17, 11);
+        s.writeFile("", "new.bin", data);
+        // The client sees the staged file at once.
+        auto a = s.getattr("new.bin");
+        QVERIFY(a.ok());
+        QCOMPARE(a->size, uint64_t(data.size()));
+        QCOMPARE(s.readAll("new.bin"), data);
+        bool listed = false;
+        const auto listing = s.readdir("");
+        QVERIFY(listing.ok());
+        for (const auto &e : *listing)
+            listed = listed || (e.name == "new.bin" && e.attr.size == uint64_t(data.size()));
+        QVERIFY(listed);
+        QCOMPARE(remote_->calls.upload.load(), 0);
+        QVERIFY(fileBytes(remotePath("new.bin")).isEmpty()); // CREATE reached the remote
+        QVERIFY(fs->waitForUploads(10s));
+        QCOMPARE(fileBytes(remotePath("new.bin")), data);
+        QCOMPARE(remote_->calls.upload.load(), 1);
+        QCOMPARE(remote_->calls.write.load(), 0);
+        const CacheStats st = fs->stats();
+        QCOMPARE(st.pendingUploads, uint64_t(0));
+        QCOMPARE(st.bytesOut, uint64_t(data.size()));
+        QCOMPARE(st.uploadsDone, uint64_t(1));
+        a = s.getattr("new.bin");
+        QCOMPARE(a->size, uint64_t(data.size()));
+    }
+
+    void partialOverwriteOfExistingRemoteFile()
+    {
+        CacheConfig config;
+        config.uploadDelay = 100ms;
+        QByteArray data = randomBytes(3 * MiB + 1000, 12);
+        putFile(remotePath("doc.bin"), data);
+        auto fs = open(config);
+        Sync s{fs.get()};
+        QVERIFY(s.write("doc.bin", MiB + 10, "hello").ok());
+        QVERIFY(s.write("doc.bin", data.size() + 5, "tail").ok()); // extends, with a hole
+        QVERIFY(s.commit("doc.bin").ok());
+        data.replace(MiB + 10, 5, "hello");
+        data.append(QByteArray(5, '\0'));
+        data.append("tail");
+        QCOMPARE(s.readAll("doc.bin"), data);
+        QVERIFY(fs->waitForUploads(10s));
+        QCOMPARE(fileBytes(remotePath("doc.bin")), data);
+        // Truncation through SETATTR stages and uploads too.
+        FsSetAttr t;
+        t.size = 10;
+        auto r = s.setattr("doc.bin", t);
+        QVERIFY(r.ok());
+        QCOMPARE(r->size, uint64_t(10));
+        QVERIFY(fs->waitForUploads(10s));
+        QCOMPARE(fileBytes(remotePath("doc.bin")), data.left(10));
+    }
+
+    void committedWritesSurviveDestruction()
+    {
+        CacheConfig config;
+        config.uploadDelay = 3600s;
+        const QByteArray data = randomBytes(2 * MiB + 99, 13);
+        {
+            auto fs = open(config);
+            Sync s{fs.get()};
+            s.writeFile("", "later.bin", data);
+        } // gone without uploading
+        QCOMPARE(remote_->calls.upload.load(), 0);
+        QVERIFY(fileBytes(remotePath("later.bin")).isEmpty());
+        config.uploadDelay = 50ms;
+        auto fs = open(config);
+        QCOMPARE(fs->stats().pendingUploads, uint64_t(1));
+        Sync s{fs.get()};
+        QCOMPARE(s.getattr("later.bin")->size, uint64_t(data.size())); // still staged
+        QVERIFY(fs->waitForUploads(10s));
+        QCOMPARE(fileBytes(remotePath("later.bin")), data);
+    }
+
+    void crashKeepsCommittedWrites()
+    {
+        // A real kill -9: a child process writes, commits and is killed mid-flight.
+        QProcess child;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("LOFT_CACHE_CRASH_CHILD"),
+                   remoteDir_.path() + QLatin1Char('\n') + cacheDir_.path());
+        child.setProcessEnvironment(env);
+        child.start(QCoreApplication::applicationFilePath(), {});
+        QVERIFY(child.waitForFinished(60000));
+        QCOMPARE(child.exitStatus(), QProcess::CrashExit);
+        QVERIFY(fileBytes(remotePath("killed.bin")).isEmpty());
+        CacheConfig config;
+        config.uploadDelay = 50ms;
+        auto fs = open(config);
+        QVERIFY(fs);
+        QVERIFY(fs->waitForUploads(10s));
+        QCOMPARE(fileBytes(remotePath("killed.bin")), randomBytes(3 * MiB + 123, 77));
+    }
+
+    void unreachableRemoteIsRetriedWithBackoff()
+    {
+        CacheConfig config;
+        config.uploadDelay = 50ms;
+        config.retryMin = 50ms;
+        config.retryMax = 200ms;
+        auto fs = open(config);
+        Sync s{fs.get()};
+        const QByteArray data = randomBytes(MiB + 3, 14);
+        s.writeFile("", "retry.bin", data);
+        remote_->unavailable = true;
+        QTest::qWait(900);
+        const int attempts = remote_->calls.upload;
+        // 50 ms delay, then retries after 50, 100, 200, 200, ... ms: a handful, not hundreds.
+        QVERIFY2(attempts >= 3 && attempts <= 8, qPrintable(QString::number(attempts)));
+        CacheStats st = fs->stats();
+        QVERIFY(st.uploadFailures >= 3);
+        QVERIFY(!st.lastUploadError.isEmpty());
+        QCOMPARE(st.pendingUploads, uint64_t(1));
+        QVERIFY(fileBytes(remotePath("retry.bin")).isEmpty());
+        remote_->unavailable = false;
+        QVERIFY(fs->waitForUploads(10s));
+        QCOMPARE(fileBytes(remotePath("retry.bin")), data);
+        st = fs->stats();
+        QVERIFY(st.lastUploadError.isEmpty());
+    }
+
+    void conflictKeepsBothVersions()
+    {
+        CacheConfig config;
+        config.uploadDelay = 3600s;
+        const QByteArray base = randomBytes(MiB, 15);
+        putFile(remotePath("report.txt"), base);
+        auto fs = open(config);
+        Sync s{fs.get()};
+        QVERIFY(s.write("report.txt", 0, "OURS").ok());
+        QVERIFY(s.commit("report.txt").ok());
+        // Someone else changes the file on the server meanwhile.
+        QTest::qWait(20);
+        const QByteArray theirs = randomBytes(MiB / 2, 16);
+        putFile(remotePath("report.txt"), theirs);
+        fs->uploadNow();
+        QVERIFY(fs->waitForUploads(10s));
+        QCOMPARE(fileBytes(remotePath("report.txt")), theirs); // nothing overwritten
+        QStringList copies = QDir(remoteDir_.path())
+                                 .entryList({QStringLiteral("report (conflict *).txt")}, QDir::Files);
+        QCOMPARE(copies.size(), 1);
+        QVERIFY(QRegularExpression(QStringLiteral(
+                    R"(^report \(conflict \d{4}-\d\d-\d\d \d{6}\)\.txt$)"))
+                    .match(copies.first())
+                    .hasMatch());
+        QByteArray ours = base;
+        ours.replace(0, 4, "OURS");
+        QCOMPARE(fileBytes(remoteDir_.filePath(copies.first())), ours);
+        QCOMPARE(fs->stats().conflicts, uint64_t(1));
+        // The client now sees the server's version under the original name.
+        QCOMPARE(s.readAll("report.txt"), theirs);
+    }
+
+    void renameOfPendingFileMovesTheUpload()
+    {
+        CacheConfig config;
+        config.uploadDelay = 3600s;
+        auto fs = open(config);
+        Sync s{fs.get()};
+        const QByteArray data = randomBytes(MiB + 5, 17);
+        s.writeFile("", "draft.tmp", data);
+        QVERIFY(s.rename("", "draft.tmp", "", "final.doc").ok());
+        QCOMPARE(s.getattr("final.doc")->size, uint64_t(data.size()));
+        QCOMPARE(s.getattr("draft.tmp").error(), FsError::NotFound);
+        QCOMPARE(s.readAll("final.doc"), data);
+        // And a folder holding a pending file.
+        QVERIFY(s.mkdir("", "dir").ok());
+        const QByteArray inner = randomBytes(1000, 18);
+        s.writeFile("dir", "inside.txt", inner);
+        QVERIFY(s.rename("", "dir", "", "moved").ok());
+        QCOMPARE(s.readAll("moved/inside.txt"), inner);
+        // The queue survives a restart with the new names.
+        fs.reset();
+        config.uploadDelay = 50ms;
+        fs = open(config);
+        QVERIFY(fs->waitForUploads(10s));
+        QCOMPARE(fileBytes(remotePath("final.doc")), data);
+        QVERIFY(!QFile::exists(remotePath("draft.tmp")));
+        QCOMPARE(fileBytes(remotePath("moved/inside.txt")), inner);
+        QVERIFY(!QFile::exists(remotePath("dir")));
+    }
+
+    void renameOverPendingFileDropsItsUpload()
+    {
+        CacheConfig config;
+        config.uploadDelay = 3600s;
+        auto fs = open(config);
+        Sync s{fs.get()};
+        s.writeFile("", "target.txt", "old pending");
+        s.writeFile("", "source.txt", "new content");
+        QVERIFY(s.rename("", "source.txt", "", "target.txt").ok());
+        QCOMPARE(s.readAll("target.txt"), QByteArray("new content"));
+        QCOMPARE(fs->stats().pendingUploads, uint64_t(1));
+        fs->uploadNow();
+        QVERIFY(fs->waitForUploads(10s));
+        QCOMPARE(fileBytes(remotePath("target.txt")), QByteArray("new content"));
+        QCOMPARE(remote_->calls.upload.load(), 1);
+    }
+
+    void deleteOfPendingFileCancelsItsUpload()
+    {
+        CacheConfig config;
+        config.uploadDelay = 3600s;
+        auto fs = open(config);
+        Sync s{fs.get()};
+        s.writeFile("", "gone.txt", randomBytes(5000, 19));
+        QCOMPARE(fs->stats().pendingUploads, uint64_t(1));
+        QVERIFY(s.remove("", "gone.txt").ok());
+        QCOMPARE(fs->stats().pendingUploads, uint64_t(0));
+        QCOMPARE(s.getattr("gone.txt").error(), FsError::NotFound);
+        fs.reset();
+        config.uploadDelay = 10ms;
+        fs = open(config);
+        QCOMPARE(fs->stats().pendingUploads, uint64_t(0));
+        QTest::qWait(100);
+        QCOMPARE(remote_->calls.upload.load(), 0);
+        QVERIFY(!QFile::exists(remotePath("gone.txt")));
+        QVERIFY(QDir(cacheDir_.path() + QStringLiteral("/staging")).isEmpty());
+    }
+
+    void renameWaitsForUploadInFlight()
+    {
+        CacheConfig config;
+        config.uploadDelay = 10ms;
+        auto fs = open(config);
+        Sync s{fs.get()};
+        const QByteArray data = randomBytes(MiB, 20);
+        s.writeFile("", "moving.bin", data);
+        remote_->latencyMs = 300; // the upload is on the wire when the rename comes
+        QTest::qWait(100);
+        QVERIFY(s.rename("", "moving.bin", "", "moved.bin").ok());
+        remote_->latencyMs = 0;
+        QVERIFY(fs->waitForUploads(10s));
+        QCOMPARE(fileBytes(remotePath("moved.bin")), data);
+        QVERIFY(!QFile::exists(remotePath("moving.bin")));
+    }
+
+    void metadataTtlCollapsesStorms()
+    {
+        CacheConfig config;
+        config.metadataTtl = 1000ms;
+        putFile(remotePath("s.txt"), "stat me");
+        auto fs = open(config);
+        Sync s{fs.get()};
+        for (int i = 0; i < 50; ++i)
+            QVERIFY(s.getattr("s.txt").ok());
+        QCOMPARE(remote_->calls.getattr + remote_->calls.lookup, 1);
+        // Concurrent askers share one call too.
+        remote_->calls.reset();
+        remote_->latencyMs = 100;
+        std::vector<std::future<FsResult<FsAttr>>> many;
+        for (int i = 0; i < 20; ++i)
+            many.push_back(std::async(std::launch::async, [&] { return s.lookup("", "other"); }));
+        for (auto &f : many)
+            QCOMPARE(f.get().error(), FsError::NotFound);
+        QCOMPARE(remote_->calls.lookup.load(), 1);
+        remote_->latencyMs = 0;
+        // Listings answer lookups of their entries (and of names they lack).
+        remote_->calls.reset();
+        QVERIFY(s.readdir("").ok());
+        QVERIFY(s.lookup("", "s.txt").ok());
+        QCOMPARE(s.lookup("", "._s.txt").error(), FsError::NotFound);
+        QVERIFY(s.readdir("").ok());
+        QCOMPARE(remote_->calls.readdir.load(), 1);
+        QCOMPARE(remote_->calls.lookup + remote_->calls.getattr, 0);
+        // After the TTL the remote is asked again.
+        QTest::qWait(1100);
+        QVERIFY(s.getattr("s.txt").ok());
+        QCOMPARE(remote_->calls.lookup + remote_->calls.getattr, 1);
+        QVERIFY(fs->stats().metadataHits > 50);
+    }
+
+    void ownChangesInvalidate()
+    {
+        CacheConfig config;
+        config.metadataTtl = 3600s;
+        config.uploadDelay = 3600s;
+        auto fs = open(config);
+        Sync s{fs.get()};
+        QCOMPARE(s.readdir("")->size(), 0);
+        QCOMPARE(s.lookup("", "n.txt").error(), FsError::NotFound);
+        QVERIFY(s.create("", "n.txt").ok());
+        QCOMPARE(s.readdir("")->size(), 1);
+        QVERIFY(s.lookup("", "n.txt").ok());
+        QVERIFY(s.write("n.txt", 0, "12345").ok());
+        QCOMPARE(s.getattr("n.txt")->size, uint64_t(5));
+        QCOMPARE(s.readdir("")->first().attr.size, uint64_t(5));
+        QVERIFY(s.mkdir("", "d").ok());
+        QCOMPARE(s.readdir("")->size(), 2);
+        QVERIFY(s.rename("", "n.txt", "d", "m.txt").ok());
+        QCOMPARE(s.readdir("")->size(), 1);
+        QCOMPARE(s.readdir("d")->size(), 1);
+        QCOMPARE(s.lookup("", "n.txt").error(), FsError::NotFound);
+        QCOMPARE(s.getattr("d/m.txt")->size, uint64_t(5));
+        QVERIFY(s.remove("d", "m.txt").ok());
+        QCOMPARE(s.readdir("d")->size(), 0);
+        QCOMPARE(s.getattr("d/m.txt").error(), FsError::NotFound);
+    }
+
+    void concurrentReadsOfOneBlockShareOneFetch()
+    {
+        const QByteArray data = randomBytes(MiB, 21);
+        putFile(remotePath("hot.bin"), data);
+        CacheConfig config;
+        config.readAheadBlocks = 0;
+        auto fs = open(config);
+        Sync s{fs.get()};
+        QVERIFY(s.getattr("hot.bin").ok());
+        remote_->calls.reset();
+        remote_->latencyMs = 100;
+        std::vector<std::future<FsResult<FsReadResult>>> readers;
+        for (int i = 0; i < 16; ++i)
+            readers.push_back(std::async(std::launch::async, [&, i] {
+                return s.read("hot.bin", uint64_t(i) * 4096, 4096);
+            }));
+        for (int i = 0; i < 16; ++i) {
+            auto r = readers[size_t(i)].get();
+            QVERIFY(r.ok());
+            QCOMPARE(r->data, data.mid(i * 4096, 4096));
+        }
+        QCOMPARE(remote_->calls.read.load(), 1);
+    }
+
+    void sequentialReadersGetReadAhead()
+    {
+        const QByteArray data = randomBytes(32 * MiB, 22);
+        putFile(remotePath("movie.bin"), data);
+        CacheConfig config;
+        config.readAheadBlocks = 8;
+        auto fs = open(config);
+        Sync s{fs.get()};
+        QVERIFY(s.getattr("movie.bin").ok());
+        remote_->calls.reset();
+        remote_->latencyMs = 20; // a remote with some latency: read-ahead hides it
+        QElapsedTimer timer;
+        timer.start();
+        QCOMPARE(s.readAll("movie.bin"), data);
+        const qint64 elapsed = timer.elapsed();
+        remote_->latencyMs = 0;
+        const CacheStats st = fs->stats();
+        // Most blocks were fetched before the reader asked for them.
+        QVERIFY2(st.hitBytes > uint64_t(data.size()) / 2,
+                 qPrintable(QStringLiteral("hit %1 of %2").arg(st.hitBytes).arg(data.size())));
+        // Far faster than 32 sequential round trips of 20 ms each.
+        QVERIFY2(elapsed < 32 * 20, qPrintable(QString::number(elapsed)));
+        qInfo("sequential 32 MiB over a 20 ms remote: %lld ms, hit ratio %.2f", elapsed,
+              st.hitRatio());
+    }
+
+    void randomReadersFetchOnlyWhatTheyNeed()
+    {
+        const QByteArray data = randomBytes(64 * MiB, 23);
+        putFile(remotePath("db.bin"), data);
+        auto fs = open();
+        Sync s{fs.get()};
+        QVERIFY(s.getattr("db.bin").ok());
+        remote_->calls.reset();
+        const int blocks[] = {40, 3, 57, 20, 9, 33, 61, 14};
+        for (int b : blocks) {
+            auto r = s.read("db.bin", uint64_t(b) * MiB + 100, 4096);
+            QVERIFY(r.ok());
+            QCOMPARE(r->data, data.mid(b * qsizetype(MiB) + 100, 4096));
+        }
+        QTest::qWait(50);
+        QCOMPARE(remote_->calls.read.load(), 8);
+        QCOMPARE(remote_->calls.readBytes.load(), uint64_t(8 * MiB));
+    }
+
+    void countersNotifySubscribers()
+    {
+        const QByteArray data = randomBytes(2 * MiB, 24);
+        putFile(remotePath("n.bin"), data);
+        auto fs = open();
+        std::mutex m;
+        std::vector<CacheStats> seen;
+        const int id = fs->counters().subscribe([&](const CacheStats &st) {
+            std::lock_guard lock(m);
+            seen.push_back(st);
+        });
+        Sync s{fs.get()};
+        QCOMPARE(s.readAll("n.bin"), data);
+        QTRY_VERIFY([&] {
+            std::lock_guard lock(m);
+            return !seen.empty() && seen.back().bytesIn == uint64_t(data.size())
+                && seen.back().cachedBytes == uint64_t(data.size());
+        }());
+        fs->counters().unsubscribe(id);
+        const CacheStats last = fs->stats();
+        QCOMPARE(last.limitBytes, CacheConfig().maxBytes);
+        QCOMPARE(last.cachedFiles, uint64_t(1));
+    }
+
+    void clearCacheKeepsStagedFiles()
+    {
+        CacheConfig config;
+        config.uploadDelay = 3600s;
+        const QByteArray data = randomBytes(2 * MiB, 25);
+        putFile(remotePath("r.bin"), data);
+        auto fs = open(config);
+        Sync s{fs.get()};
+        QCOMPARE(s.readAll("r.bin"), data);
+        s.writeFile("", "w.bin", "pending");
+        QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
+        fs->clearCache();
+        QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(0));
+        QCOMPARE(s.readAll("w.bin"), QByteArray("pending"));
+        QCOMPARE(fs->stats().pendingUploads, uint64_t(1));
+    }
+};
+
+int main(int argc, char **argv)
+{
+    const QByteArray child = qgetenv("LOFT_CACHE_CRASH_CHILD");
+    if (!child.isEmpty()) {
+        QCoreApplication app(argc, argv);
+        const QList<QByteArray> dirs = child.split('\n');
+        return crashChild(QString::fromLocal8Bit(dirs.value(0)), QString::fromLocal8Bit(dirs.value(1)));
+    }
+    QCoreApplication app(argc, argv);
+    TestCacheFileSystem test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_cache_filesystem.moc"
