@@ -5,7 +5,8 @@
 # (ganesha cannot put MOUNT and NFS on one port, hence the libnfs-style mountport= query).
 # Ganesha's log goes to stderr. SIGTERM/SIGINT stop it; so does the end of this script.
 #
-# Env: GANESHA_PORT (NFS port, default: a free one), GANESHA_MNT_PORT (default PORT+1),
+# Env: GANESHA_PORT (NFS port, default: LOFT_E2E_PORT, else a free one), GANESHA_MNT_PORT
+#      (default: LOFT_E2E_MOUNT_PORT, else PORT+1),
 #      GANESHA_STARTUP_TIMEOUT (seconds, default 30).
 # Needs rpcbind: when none is listening, one is started in the foreground and stopped on exit.
 set -euo pipefail
@@ -33,8 +34,9 @@ pick_port() {
   done
   return 1
 }
-PORT=${GANESHA_PORT:-$(pick_port)}
-MNT_PORT=${GANESHA_MNT_PORT:-$((PORT + 1))}
+# run-battery.sh restarts a server with LOFT_E2E_PORT/LOFT_E2E_MOUNT_PORT: come back on those.
+PORT=${GANESHA_PORT:-${LOFT_E2E_PORT:-$(pick_port)}}
+MNT_PORT=${GANESHA_MNT_PORT:-${LOFT_E2E_MOUNT_PORT:-$((PORT + 1))}}
 
 RUN=$(mktemp -d /tmp/loft-ganesha.XXXXXX)
 pids=()

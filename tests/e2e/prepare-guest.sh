@@ -4,6 +4,7 @@
 # Produces, in the cache dir ($LOFT_E2E_CACHE, default tests/e2e/.guest/):
 #   vmlinuz           Debian's linux-image-amd64 kernel (unpacked with dpkg -x)
 #   base.cpio.gz      busybox + the nfsv3/sunrpc/virtio_net modules + the static `nfsmount`
+#                     and `e2etool` helpers
 #   kernel-version    the kernel release the modules belong to
 #   stamp             hash of the inputs; when it matches, this script only checks and exits
 # The per-run files (/init, the check library, batteries, run.conf) are NOT in base.cpio.gz:
@@ -69,7 +70,7 @@ KDEB=$(kernel_deb)
 [[ -n $KDEB ]] || die "no kernel package in $DEBS"
 
 # --- stamp: skip the rest when nothing changed ------------------------------------------
-stamp=$( { sha256sum "$HERE/prepare-guest.sh" "$HERE/nfsmount.c"; basename "$KDEB";
+stamp=$( { sha256sum "$HERE/prepare-guest.sh" "$HERE/nfsmount.c" "$HERE/e2etool.c"; basename "$KDEB";
            /bin/busybox 2>&1 | head -1; printf '%s\n' "${MODULES[@]}"; } | sha256sum | cut -d' ' -f1)
 if [[ -f $CACHE/stamp && $(cat "$CACHE/stamp") == "$stamp" && -f $CACHE/base.cpio.gz && -f $CACHE/vmlinuz ]]; then
   log "guest is up to date in $CACHE (kernel $(cat "$CACHE/kernel-version"))"
@@ -112,9 +113,11 @@ cp /bin/busybox "$STAGE/bin/busybox"
 mknod -m 600 "$STAGE/dev/console" c 5 1 2>/dev/null || true
 mknod -m 666 "$STAGE/dev/null" c 1 3 2>/dev/null || true
 
-log "building the static nfsmount helper"
-gcc -static -Os -Wall -Wextra -o "$STAGE/bin/nfsmount" "$HERE/nfsmount.c"
-strip "$STAGE/bin/nfsmount" 2>/dev/null || true
+log "building the static nfsmount and e2etool helpers"
+for tool in nfsmount e2etool; do
+  gcc -static -Os -Wall -Wextra -o "$STAGE/bin/$tool" "$HERE/$tool.c"
+  strip "$STAGE/bin/$tool" 2>/dev/null || true
+done
 
 # Resolve module load order. --show-depends prints `insmod PATH` lines in load order and
 # `builtin NAME` for built-in ones; duplicates across modules are dropped.

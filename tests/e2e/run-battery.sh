@@ -5,13 +5,19 @@
 #
 # 1. prepares the guest (prepare-guest.sh; cached, fast when nothing changed);
 # 2. creates the folder to serve, runs each battery's host-side `battery_setup`;
-# 3. starts SERVER_CMD (any argument '@DIR@' is replaced by that folder; without one the
-#    folder is appended) and reads its first stdout line, which must be
+# 3. starts SERVER_CMD and reads its first stdout line, which must be
 #      nfs://127.0.0.1:PORT/EXPORT[?mountport=MPORT]
-#    (what `loft serve DIR` prints);
+#    (what `loft serve DIR` prints). In SERVER_CMD's arguments '@DIR@' is replaced by that
+#    folder (without one the folder is appended), '@RUN@' by the run dir (e.g. for a
+#    per-run --state-dir) and '@PORT@' by 0 on the first start and by the first start's
+#    port on a restart (the server must come back on the same port);
 # 4. boots Debian's kernel in qemu (TCG) with a busybox initramfs; the guest mounts
 #    10.0.2.2:/EXPORT (qemu's alias for the host's 127.0.0.1) with the kernel NFS client,
-#    runs the batteries and prints CHECK lines on its serial console;
+#    runs the batteries and prints CHECK lines on its serial console. A battery may ask the
+#    host to act while it runs (`host_request` in guest/lib.sh): stop/start/restart the
+#    server, compare a folder with the guest's view of it (`manifest`), or run a function of
+#    its battery-NAME.host.sh; the request goes out on the console, the answer comes back
+#    on a second serial port (the guest's /dev/ttyS1, fed through the FIFO $RUN/ctl.in);
 # 5. stops the server, runs each battery's host-side `battery_verify`, prints a summary.
 # Exit status: 0 when every check passed and the guest finished; 1 otherwise; 2 usage.
 #
@@ -32,6 +38,8 @@
 #   LOFT_E2E_EXTRA_OPTIONS       appended to the mount options (e.g. "actimeo=0")
 #   LOFT_E2E_QEMU_ARGS           extra qemu arguments (word-split)
 #   LOFT_E2E_SKIP_PREPARE        =1: do not run prepare-guest.sh
+#   LOFT_E2E_REQUEST_TIMEOUT     seconds the guest waits for the host's answer (default 120)
+# A restarted server also gets LOFT_E2E_PORT / LOFT_E2E_MOUNT_PORT in its environment.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -77,21 +85,22 @@ RUN=$(mktemp -d "${TMPDIR:-/tmp}/loft-e2e.XXXXXX")
 SERVER_PID=
 QEMU_PID=
 FAILED_RUN=1
-stop_server() {
+stop_server() {  # [SIGNAL]: TERM (default; KILL after 10 s) or KILL
+  local sig=${1:-TERM}
   [[ -n $SERVER_PID ]] || return 0
   # SERVER_CMD runs in its own session (setsid): signal the whole process group.
-  kill -TERM -- "-$SERVER_PID" 2>/dev/null || kill -TERM "$SERVER_PID" 2>/dev/null
+  kill "-$sig" -- "-$SERVER_PID" 2>/dev/null || kill "-$sig" "$SERVER_PID" 2>/dev/null
 
   for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$SERVER_PID" 2>/dev/null; then
     say "server did not stop within 10 s of SIGTERM; killing it"
     kill -KILL -- "-$SERVER_PID" 2>/dev/null || kill -KILL "$SERVER_PID" 2>/dev/null
   fi
-  wait "$SERVER_PID" 2>/dev/null
+  wait "$SERVER_PID"
   SERVER_PID=
-}
+} 2>/dev/null   # also silences bash's "Killed" notice for a server stopped with SIGKILL
 cleanup() {
-  [[ -n $QEMU_PID ]] && kill -KILL "$QEMU_PID" 2>/dev/null
+  [[ -n $QEMU_PID ]] && kill -KILL "$QEMU_PID" 2>/dev/null && wait "$QEMU_PID" 2>/dev/null
   stop_server
   if ((KEEP || FAILED_RUN)); then
     say "run dir kept: $RUN"
@@ -138,8 +147,51 @@ guest_note() {
 guest_result() {
   tr -d '\r' <"$RUN/console.log" | sed -n "s/^CHECK $BATTERY\.$1 \(PASS\|FAIL\|SKIP\).*/\1/p" | tail -n 1
 }
-export -f host_result host_pass host_fail host_check host_check_eq guest_note guest_result
+# host_manifest DIR: one line per entry below DIR, sorted by path (bytewise), in the format
+# guest/lib.sh's `manifest` prints:  TYPE MODE NLINK SIZE MTIME HASH ./PATH
+#   f MODE NLINK SIZE MTIME MD5 ./file     d MODE NLINK - - - ./dir
+#   l MODE NLINK SIZE - MD5(target+LF) ./symlink    o MODE NLINK SIZE - - ./other
+host_manifest() {
+  ( cd "$1" || exit 1
+    declare -A sum=()
+    local rec h p
+    while IFS= read -r -d '' rec; do
+      h=${rec%%  *}; p=${rec#*  }; sum[$p]=$h
+    done < <(find . -mindepth 1 -type f -print0 | xargs -0 -r md5sum -z --)
+    local meta target t mode nlink size mtime
+    # records "PATH<TAB>TYPE MODE NLINK SIZE MTIME<TAB>TARGET", sorted by PATH (TAB sorts
+    # below every character a name here uses, so this is the guest's order of paths)
+    while IFS=$'\t' read -r -d '' p meta target; do
+      read -r t mode nlink size mtime <<<"$meta"
+      mtime=${mtime%%.*}
+      case $t in
+        f) echo "f $mode $nlink $size $mtime ${sum[$p]:-?} $p" ;;
+        d) echo "d $mode $nlink - - - $p" ;;
+        l) h=$(printf '%s\n' "$target" | md5sum); echo "l $mode $nlink $size - ${h%% *} $p" ;;
+        *) echo "o $mode $nlink $size - - $p" ;;
+      esac
+    done < <(find . -mindepth 1 -printf '%p\t%y %m %n %s %T@\t%l\0' | LC_ALL=C sort -z)
+  )
+}
+# guest_manifest TAG: the lines the guest printed with `manifest_note TAG` in this battery.
+guest_manifest() {
+  tr -d '\r' <"$RUN/console.log" | sed -n "s/^MANIFEST $BATTERY\.$1 //p"
+}
+# host_check_manifest NAME TAG DIR: the guest's manifest TAG equals the host's view of DIR.
+host_check_manifest() {
+  local name=$1 tag=$2 dir=$3 g h
+  g=$(guest_manifest "$tag")
+  h=$(host_manifest "$dir")
+  if [[ -z $g ]]; then host_fail "$name" "the guest printed no manifest '$tag'"; return 1; fi
+  if [[ $g == "$h" ]]; then host_pass "$name"; return 0; fi
+  diff <(printf '%s\n' "$g") <(printf '%s\n' "$h") >"$RUN/manifest-$BATTERY-$tag.diff"
+  host_fail "$name" "guest (<) and host (>) differ in $(grep -c '^[<>]' "$RUN/manifest-$BATTERY-$tag.diff") lines, see manifest-$BATTERY-$tag.diff: $(grep '^[<>]' "$RUN/manifest-$BATTERY-$tag.diff" | head -n 4)"
+  return 1
+}
+export -f host_result host_pass host_fail host_check host_check_eq guest_note guest_result \
+  host_manifest guest_manifest host_check_manifest
 export RUN
+: >"$RUN/host-checks"
 
 # run_hook BATTERY FUNCTION: calls FUNCTION W in a subshell with battery-BATTERY.host.sh loaded.
 run_hook() {
@@ -158,41 +210,84 @@ for b in "${BATTERIES[@]}"; do
 done
 
 # --- server ----------------------------------------------------------------------------------
-cmd=()
-subst=0
-for a in "${SERVER_CMD[@]}"; do
-  [[ $a == *@DIR@* ]] && subst=1
-  cmd+=("${a//@DIR@/$SERVE_DIR}")
-done
-((subst)) || cmd+=("$SERVE_DIR")
-say "server: ${cmd[*]}"
-TS=$(date +%s.%N)
-setsid "${cmd[@]}" >"$RUN/server.out" 2>"$RUN/server.log" </dev/null &
-SERVER_PID=$!
-
-url=
-deadline=$((SECONDS + SERVER_TIMEOUT))
-while :; do
-  if [[ -s $RUN/server.out ]] && IFS= read -r line <"$RUN/server.out" && [[ $(wc -l <"$RUN/server.out") -ge 1 ]]; then
-    url=$line; break
+SERVER_STARTS=0
+CMD=()
+START_ERROR=
+# start_server PORT: starts SERVER_CMD ('@PORT@' = PORT) and waits for its URL line. Sets
+# SERVER_PID and URL; on failure returns 1 with START_ERROR set (the server is stopped).
+start_server() {
+  local port=$1 a subst=0 out line deadline
+  SERVER_STARTS=$((SERVER_STARTS + 1))
+  out=$RUN/server.out
+  ((SERVER_STARTS > 1)) && out=$RUN/server.out.$SERVER_STARTS
+  CMD=()
+  for a in "${SERVER_CMD[@]}"; do
+    [[ $a == *@DIR@* ]] && subst=1
+    a=${a//@DIR@/$SERVE_DIR}; a=${a//@RUN@/$RUN}; a=${a//@PORT@/$port}
+    CMD+=("$a")
+  done
+  ((subst)) || CMD+=("$SERVE_DIR")
+  echo "==== start #$SERVER_STARTS at $(date +%T.%N): ${CMD[*]}" >>"$RUN/server.log"
+  : >"$out"
+  if [[ $port != 0 ]]; then
+    LOFT_E2E_PORT=$port LOFT_E2E_MOUNT_PORT=${MOUNT_PORT:-$port} \
+      setsid "${CMD[@]}" >"$out" 2>>"$RUN/server.log" </dev/null &
+  else
+    setsid "${CMD[@]}" >"$out" 2>>"$RUN/server.log" </dev/null &
   fi
-  kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 20 "$RUN/server.log" >&2; die "server exited before printing its URL"; }
-  ((SECONDS < deadline)) || { tail -n 20 "$RUN/server.log" >&2; die "server printed no URL within ${SERVER_TIMEOUT} s"; }
-  sleep 0.05
-done
-[[ $url =~ ^nfs://127\.0\.0\.1:([0-9]+)(/[^?]*)(\?(.*))?$ ]] \
-  || die "server's first line is not nfs://127.0.0.1:PORT/EXPORT: '$url'"
+  SERVER_PID=$!
+  URL=
+  deadline=$((SECONDS + SERVER_TIMEOUT))
+  while :; do
+    if [[ -s $out ]] && IFS= read -r line <"$out" && [[ $(wc -l <"$out") -ge 1 ]]; then
+      URL=$line; return 0
+    fi
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
+      START_ERROR="server exited before printing its URL: $(tail -n 3 "$RUN/server.log" | tr '\n' ' ')"
+      return 1
+    fi
+    if ((SECONDS >= deadline)); then
+      stop_server KILL
+      START_ERROR="server printed no URL within ${SERVER_TIMEOUT} s"
+      return 1
+    fi
+    sleep 0.05
+  done
+}
+
+TS=$(date +%s.%N)
+start_server 0 || { tail -n 20 "$RUN/server.log" >&2; die "$START_ERROR"; }
+say "server: ${CMD[*]}"
+FIRST_URL=$URL
+[[ $URL =~ ^nfs://127\.0\.0\.1:([0-9]+)(/[^?]*)(\?(.*))?$ ]] \
+  || die "server's first line is not nfs://127.0.0.1:PORT/EXPORT: '$URL'"
 PORT=${BASH_REMATCH[1]}
 EXPORT=${BASH_REMATCH[2]}
 MOUNT_PORT=$PORT
 [[ ${BASH_REMATCH[4]} =~ (^|&)mountport=([0-9]+) ]] && MOUNT_PORT=${BASH_REMATCH[2]}
 say "server up in $(elapsed "$TS") s: port $PORT, mount port $MOUNT_PORT, export $EXPORT"
 
+# restart_server: starts the server again on the same port (retrying while the port is
+# still taken) and checks that it serves the same URL (port and export path).
+restart_server() {
+  local try
+  for try in 1 2 3 4 5; do
+    if start_server "$PORT"; then
+      [[ $URL == "$FIRST_URL" ]] && return 0
+      START_ERROR="the restarted server serves $URL, not $FIRST_URL"
+      return 1
+    fi
+    sleep 1
+  done
+  return 1
+}
+
 # --- mount options: one source of truth --------------------------------------------------
 # Loft's own mount helper (`loft mount-options`) decides the options; this suite uses the
 # same ones. Order: $LOFT_E2E_MOUNT_OPTIONS_CMD, then `loft mount-options`, then a default.
 LOFT_BIN=${LOFT_BIN:-}
-[[ -z $LOFT_BIN && $(basename "${cmd[0]}") == loft ]] && LOFT_BIN=${cmd[0]}
+[[ -z $LOFT_BIN && $(basename "${CMD[0]}") == loft ]] && LOFT_BIN=${CMD[0]}
 mount_options() {  # HOST PORT
   local c
   if [[ -n ${LOFT_E2E_MOUNT_OPTIONS_CMD:-} ]]; then
@@ -233,6 +328,7 @@ for b in "${BATTERIES[@]}"; do cp "$HERE/battery-$b.sh" "$OV/loft/batteries/$b.s
   echo "LOFT_OPTIONS=$(q "$OPTIONS")"
   echo "LOFT_BATTERIES=$(q "${BATTERIES[*]}")"
   echo "LOFT_VERBOSE=$VERBOSE"
+  echo "LOFT_REQUEST_TIMEOUT=${LOFT_E2E_REQUEST_TIMEOUT:-120}"
 } >"$OV/loft/run.conf"
 chmod 755 "$OV/init"
 ( cd "$OV" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 ) | gzip -1 >"$RUN/overlay.cpio.gz"
@@ -248,14 +344,82 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 1
       -serial stdio -monitor none
       -kernel "$KERNEL" -initrd "$RUN/initrd.gz"
       -append "console=ttyS0 quiet loglevel=4 panic=-1 rdinit=/init mitigations=off"
-      -netdev user,id=n0,ipv6=off -device virtio-net-pci,netdev=n0,romfile=)
+      -netdev user,id=n0,ipv6=off -device virtio-net-pci,netdev=n0,romfile=
+      -serial "pipe:$RUN/ctl")   # the guest's /dev/ttyS1: host -> guest answers (ctl.in)
 # shellcheck disable=SC2206
 qemu+=(${LOFT_E2E_QEMU_ARGS:-})
+# Control channel: qemu reads ctl.in (host -> guest) and writes ctl.out (guest -> host, unused).
+# Both FIFOs are opened read-write, so neither side ever blocks on open.
+mkfifo "$RUN/ctl.in" "$RUN/ctl.out" || die "mkfifo failed"
+exec {CTL_FD}<>"$RUN/ctl.in" {CTL_OUT_FD}<>"$RUN/ctl.out"
 say "booting the guest (timeout ${TIMEOUT} s): batteries ${BATTERIES[*]}"
 TB=$(date +%s.%N)
 : >"$RUN/console.log"
 timeout -k 5 "$TIMEOUT" "${qemu[@]}" </dev/null >"$RUN/console.log" 2>"$RUN/qemu.err" &
 QEMU_PID=$!
+
+# handle_request BATTERY ID ACTION [ARG...]: a guest's `host_request`; the answer
+#   ACK ID OK|FAIL MESSAGE
+# goes back on the control channel. Actions:
+#   server-stop [TERM|KILL] [MAX]  stop the server (SIGTERM, SIGKILL after 10 s; or SIGKILL);
+#                               should no server-start follow within MAX seconds (default
+#                               120), the host starts it again itself and fails the host
+#                               check server_down_too_long, so a hung guest cannot wedge
+#   server-start                start it again: same command, port, state (same URL)
+#   server-restart [TERM|KILL]  both
+#   manifest TAG [SUBDIR]       compare the guest's `manifest_note TAG` lines with the host's
+#                               view of <served>/BATTERY[/SUBDIR] (host check manifest_TAG)
+#   hook FUNCTION               run FUNCTION W from battery-BATTERY.host.sh (host checks)
+handle_request() {
+  local b=${1:-} id=${2:-} action=${3:-} st=OK msg= n0 t0 rc
+  shift 3 2>/dev/null
+  t0=$(date +%s.%N)
+  n0=$(wc -l <"$RUN/host-checks")
+  case $action in
+    server-stop)
+      stop_server "${1:-TERM}"; msg="server stopped with SIG${1:-TERM}"
+      DOWN_BATTERY=$b DOWN_DEADLINE=$((SECONDS + ${2:-120})) ;;
+    server-start)
+      DOWN_DEADLINE=
+      if [[ -n $SERVER_PID ]]; then st=FAIL msg="the server is running"
+      elif restart_server; then msg="server started again: $URL"
+      else st=FAIL msg=$START_ERROR; fi ;;
+    server-restart)
+      stop_server "${1:-TERM}"
+      if restart_server; then msg="server restarted (SIG${1:-TERM}): $URL"
+      else st=FAIL msg=$START_ERROR; fi ;;
+    manifest)
+      if [[ ! ${1:-} =~ ^[A-Za-z0-9_.-]+$ || ${2:-} == *..* ]]; then st=FAIL msg="bad manifest request"
+      else
+        ( BATTERY=$b; host_check_manifest "manifest_$1" "$1" "$SERVE_DIR/$b${2:+/$2}" ) >/dev/null
+        rc=$?; ((rc == 0)) || st=FAIL; msg="manifest $1 compared"
+      fi ;;
+    hook)
+      if [[ ! ${1:-} =~ ^[A-Za-z0-9_]+$ ]]; then st=FAIL msg="bad hook name"
+      elif ! ( . "$HERE/battery-$b.host.sh" && declare -F "$1" ) >/dev/null 2>&1; then
+        st=FAIL msg="no function $1 in battery-$b.host.sh"
+      else
+        run_hook "$b" "$1" >/dev/null 2>"$RUN/hook-$b-$1.err"; rc=$?
+        ((rc == 0)) || st=FAIL; msg="hook $1 exit $rc"
+      fi ;;
+    *) st=FAIL msg="unknown request '$action'" ;;
+  esac
+  sed -n "$((n0 + 1)),\$p" "$RUN/host-checks" | sed 's/^/  /'
+  msg="$msg ($(elapsed "$t0") s)"
+  printf 'ACK %s %s %s\n' "$id" "$st" "$msg" >&"$CTL_FD"
+  printf '  HOST %s.request%s %s %s: %s\n' "$b" "$id" "$action" "$st" "$msg"
+  echo "$b#$id $action $* -> $st $msg" >>"$RUN/requests.log"
+}
+
+# The server was stopped for a battery that never asked for it back: start it again.
+DOWN_DEADLINE=
+DOWN_BATTERY=
+check_downtime() {
+  [[ -n $DOWN_DEADLINE ]] && ((SECONDS >= DOWN_DEADLINE)) || return 0
+  DOWN_DEADLINE=
+  ( BATTERY=$DOWN_BATTERY; host_fail server_down_too_long "the guest did not ask for server-start in time; starting it again" )
+  restart_server || say "restarting the server failed: $START_ERROR"
+}
 
 # Follow the console: echo CHECK lines (or everything with -v), stamp the markers' host times.
 declare -A MARK=()
@@ -269,6 +433,9 @@ follow() {
     if ((VERBOSE)); then printf '  | %s\n' "$line"
     elif [[ $line == CHECK\ * || $line == LOFT-E2E\ WARN* ]]; then printf '  %s\n' "$line"; fi
     case $line in
+      "LOFT-E2E REQUEST "*)
+        read -ra req <<<"${line#LOFT-E2E REQUEST }"
+        handle_request "${req[@]}" </dev/null ;;
       "LOFT-E2E BOOTED"*) MARK[booted]=$(elapsed "$TB") ;;
       "LOFT-E2E MOUNTED"*) MARK[mounted]=$(elapsed "$TB") ;;
       "LOFT-E2E END"*) MARK[end]=$(elapsed "$TB") ;;
@@ -276,7 +443,7 @@ follow() {
   done < <(sed -n "$((shown + 1)),${n}p" "$RUN/console.log")
   shown=$n
 }
-while kill -0 "$QEMU_PID" 2>/dev/null; do follow; sleep 0.1; done
+while kill -0 "$QEMU_PID" 2>/dev/null; do follow; check_downtime; sleep 0.1; done
 wait "$QEMU_PID"; QEMU_RC=$?
 QEMU_PID=
 follow
@@ -285,7 +452,7 @@ GUEST_TIME=$(elapsed "$TB")
 
 # --- stop the server, verify on the host ---------------------------------------------------
 stop_server
-: >"$RUN/host-checks"
+n0=$(wc -l <"$RUN/host-checks")
 for b in "${BATTERIES[@]}"; do
   if ! tr -d '\r' <"$RUN/console.log" | grep -q "^LOFT-E2E BATTERY $b END"; then
     [[ -f $HERE/battery-$b.host.sh ]] && say "host verify of $b skipped: the battery did not complete in the guest"
@@ -294,7 +461,7 @@ for b in "${BATTERIES[@]}"; do
   run_hook "$b" battery_verify >/dev/null 2>"$RUN/verify-$b.err" \
     || [[ ! -s $RUN/verify-$b.err ]] || sed "s/^/  verify $b: /" "$RUN/verify-$b.err"
 done
-sed 's/^/  /' "$RUN/host-checks"
+sed -n "$((n0 + 1)),\$p" "$RUN/host-checks" | sed 's/^/  /' 
 
 # --- summary --------------------------------------------------------------------------------
 tr -d '\r' <"$RUN/console.log" | grep -E '^CHECK [^ ]+ (PASS|FAIL|SKIP)' >"$RUN/checks"
@@ -308,13 +475,13 @@ elif [[ -z ${MARK[end]:-} ]]; then problems+=("guest did not finish (qemu exit $
 [[ -z ${MARK[booted]:-} ]] && problems+=("guest /init never started")
 ((npass + nfail == 0)) && problems+=("no check ran")
 # A check that began but never printed its result is the one that hung (or crashed the guest).
-last_begin=$(tr -d '\r' <"$RUN/console.log" | sed -n 's/^BEGIN //p' | tail -n 1)
+last_begin=$(tr -d '\r' <"$RUN/console.log" | sed -n 's/^BEGIN \([^ ]*\).*/\1/p' | tail -n 1)
 if [[ -n $last_begin && -z ${MARK[end]:-} ]] && ! grep -q "^CHECK $last_begin " "$RUN/checks"; then
   problems+=("check $last_begin began but never finished")
 fi
 
 echo
-say "---- summary (batteries: ${BATTERIES[*]}; server: ${cmd[0]##*/}) ----"
+say "---- summary (batteries: ${BATTERIES[*]}; server: ${CMD[0]##*/}) ----"
 grep ' FAIL' "$RUN/checks" | sed 's/^/  /'
 bt=$(tr -d '\r' <"$RUN/console.log" | sed -n 's/^LOFT-E2E BOOTED uptime=//p')
 mt=$(tr -d '\r' <"$RUN/console.log" | sed -n 's/^LOFT-E2E MOUNTED uptime=//p')
@@ -322,6 +489,13 @@ et=$(tr -d '\r' <"$RUN/console.log" | sed -n 's/^LOFT-E2E END uptime=//p')
 bat='?'
 [[ -n $mt && -n $et ]] && bat=$(awk -v a="$mt" -v b="$et" 'BEGIN { printf "%.1f", b - a }')
 say "timing: init started ${MARK[booted]:-?} s after qemu start (guest uptime ${bt:-?} s), mounted at ${MARK[mounted]:-?} s, batteries+umount ${bat} s (guest clock), guest total ${GUEST_TIME} s, whole run $(elapsed "$T0") s"
+# Where the guest's time went: the longest stretches from one check's BEGIN to the next
+# (or to the battery's end), guest clock.
+slow=$(tr -d '\r' <"$RUN/console.log" | awk '
+  /^BEGIN / { if (name != "") printf "%.1f %s\n", $3 - t, name; name = $2; t = $3; next }
+  /^LOFT-E2E BATTERY .* END uptime=/ { if (name != "") { sub(/.*uptime=/, ""); printf "%.1f %s\n", $0 - t, name }; name = "" }
+  ' | sort -rn | head -n 5 | awk '{ printf "%s%s %s s", (NR > 1 ? ", " : ""), $2, $1 }')
+[[ -n $slow ]] && say "slowest: $slow"
 for p in "${problems[@]}"; do say "PROBLEM: $p"; done
 if ((${#problems[@]})); then
   say "last console lines:"; tr -d '\r' <"$RUN/console.log" | tail -n 25 | sed 's/^/  | /'
