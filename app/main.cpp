@@ -1,5 +1,7 @@
 // loft: cloud storage as an ordinary folder, through the OS's own NFS client.
+#include "cli/InstanceCommand.h"
 #include "cli/ServeCommand.h"
+#include "gui/TrayApp.h"
 #include "mount/NfsMountOptions.h"
 
 #include <QCommandLineParser>
@@ -9,9 +11,14 @@
 namespace {
 
 const char *const kUsage =
-    "Usage: loft COMMAND [options]\n"
+    "Usage: loft [COMMAND [options]]\n"
+    "\n"
+    "With no command, Loft starts in the system tray (or shows the running one).\n"
     "\n"
     "Commands:\n"
+    "  list                    List the mounts of the running Loft and their state\n"
+    "  mount NAME              Mount NAME (as the tray menu would)\n"
+    "  unmount NAME            Unmount NAME\n"
     "  serve SOURCE            Serve a folder over NFSv3 on 127.0.0.1 (see loft serve --help)\n"
     "  mount-options URL|--port N  Print the Linux kernel's mount(2) options for Loft\n"
     "        [--host ADDR]     ... as the client reaches the server (default 127.0.0.1)\n"
@@ -76,18 +83,39 @@ int mountCommandCommand(const QStringList &args)
     return 0;
 }
 
-} // namespace
-
-int main(int argc, char **argv)
+void setUpLogging()
 {
-    QCoreApplication app(argc, argv);
-    QCoreApplication::setApplicationName(QStringLiteral("loft"));
-    QCoreApplication::setOrganizationName(QStringLiteral("Loft"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(LOFT_VERSION));
     qSetMessagePattern(QStringLiteral("%{time hh:mm:ss.zzz} %{if-debug}debug%{endif}"
                                       "%{if-info}info%{endif}%{if-warning}warning%{endif}"
                                       "%{if-critical}error%{endif}%{if-fatal}fatal%{endif} "
                                       "%{category}: %{message}"));
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    // Only the tray app needs a display: it alone makes a QApplication. Every command
+    // runs on a QCoreApplication, so `loft serve` works on a headless server.
+    const QByteArray first = argc > 1 ? QByteArray(argv[1]) : QByteArray();
+    if (first.isEmpty() || first == "tray" || (first.startsWith('-') && first != "-h"
+                                               && first != "--help" && first != "--version"
+                                               && first != "-V")) {
+        setUpLogging();
+        QCoreApplication::setApplicationVersion(QStringLiteral(LOFT_VERSION));
+        if (first == "tray") { // drop the word; keep Qt's own options (-platform, ...)
+            for (int i = 1; i + 1 < argc; ++i)
+                argv[i] = argv[i + 1];
+            --argc;
+        }
+        return loft::runTrayApp(argc, argv);
+    }
+
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("loft"));
+    QCoreApplication::setOrganizationName(QStringLiteral("Loft"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(LOFT_VERSION));
+    setUpLogging();
 
     QStringList args = app.arguments();
     const QString command = args.size() > 1 ? args.at(1) : QString();
@@ -95,7 +123,7 @@ int main(int argc, char **argv)
         QTextStream(stdout) << "loft " << LOFT_VERSION << '\n';
         return 0;
     }
-    if (command.isEmpty() || command == QLatin1String("--help") || command == QLatin1String("-h")
+    if (command == QLatin1String("--help") || command == QLatin1String("-h")
         || command == QLatin1String("help")) {
         QTextStream(stdout) << kUsage;
         return 0;
@@ -107,6 +135,9 @@ int main(int argc, char **argv)
         return mountOptionsCommand(args);
     if (command == QLatin1String("mount-command"))
         return mountCommandCommand(args);
+    if (command == QLatin1String("list") || command == QLatin1String("mount")
+        || command == QLatin1String("unmount"))
+        return loft::runInstanceCommand(command, args);
     QTextStream(stderr) << "loft: unknown command \"" << command << "\"\n\n" << kUsage;
     return 2;
 }

@@ -1,0 +1,28 @@
+# The desktop app (issue #7): mount manager, platform mount helpers, settings, keychain,
+# single instance, auto-start and the GUI wiring. Included from app/CMakeLists.txt.
+find_package(Qt6Keychain REQUIRED)
+
+target_sources(loft_app PRIVATE
+    cli/InstanceCommand.h cli/InstanceCommand.cpp
+    config/MountSettings.h config/MountSettings.cpp
+    config/Keychain.h config/Keychain.cpp
+    mount/MountHelper.h mount/MountHelper.cpp
+    mount/LinuxMountHelper.h mount/LinuxMountHelper.cpp
+    mount/MacMountHelper.h mount/MacMountHelper.cpp
+    mount/WindowsMountHelper.h mount/WindowsMountHelper.cpp
+    mount/MeteredFileSystem.h mount/MeteredFileSystem.cpp
+    mount/MountManager.h mount/MountManager.cpp
+    gui/AppLog.h gui/AppLog.cpp
+    gui/Autostart.h gui/Autostart.cpp
+    gui/SingleInstance.h gui/SingleInstance.cpp
+    gui/SourceConnectionTester.h gui/SourceConnectionTester.cpp
+    gui/DesktopController.h gui/DesktopController.cpp
+    gui/TrayApp.h gui/TrayApp.cpp
+)
+target_link_libraries(loft_app
+    PUBLIC loft_ui Qt6::Widgets
+    PRIVATE Qt6Keychain::Qt6Keychain Qt6::Network)
+
+install(FILES ${PROJECT_SOURCE_DIR}/resources/loft.desktop DESTINATION share/applications)
+install(FILES ${PROJECT_SOURCE_DIR}/resources/icons/loft.svg
+        DESTINATION share/icons/hicolor/scalable/apps)

@@ -1,0 +1,96 @@
+#include "gui/SourceConnectionTester.h"
+
+#include "cli/SourceFactory.h"
+#include "config/Keychain.h"
+
+#include <QCoreApplication>
+#include <QPointer>
+#include <QThreadPool>
+#include <QTimer>
+#include <QUrl>
+
+namespace loft {
+
+SourceConnectionTester::SourceConnectionTester(Keychain *keychain, QObject *parent)
+    : QObject(parent), keychain_(keychain)
+{
+}
+
+void SourceConnectionTester::testConnection(const MountConfig &config, const QString &secret,
+                                            std::function<void(const ui::ConnectionTestResult &)> done)
+{
+    if (secret.isEmpty() && !config.id.isEmpty() && config.kind != ProviderKind::LocalFolder && keychain_) {
+        QPointer<SourceConnectionTester> self(this);
+        keychain_->readSecret(config.id, [self, config, done](bool, const QString &stored, const QString &) {
+            if (self)
+                self->run(config, stored, done);
+        });
+        return;
+    }
+    run(config, secret, std::move(done));
+}
+
+void SourceConnectionTester::run(const MountConfig &config, const QString &secret,
+                                 std::function<void(const ui::ConnectionTestResult &)> done)
+{
+    // One answer only: the first of the result and the timeout.
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    QPointer<SourceConnectionTester> self(this);
+    auto deliver = [self, answered, done](const ui::ConnectionTestResult &r) {
+        if (answered->exchange(true))
+            return;
+        QMetaObject::invokeMethod(self.data() ? static_cast<QObject *>(self.data()) : qApp,
+                                  [done, r] { done(r); }, Qt::QueuedConnection);
+    };
+    QTimer::singleShot(timeoutMs, this, [deliver, ms = timeoutMs] {
+        ui::ConnectionTestResult r;
+        r.message = tr("No answer within %1 seconds: check the address and your network.").arg(ms / 1000);
+        deliver(r);
+    });
+    QThreadPool::globalInstance()->start([config, secret, deliver] {
+        Q_UNUSED(secret); // handed to remote providers once SourceFactory takes credentials
+        QString argument = config.address;
+        if (config.kind != ProviderKind::LocalFolder) {
+            QUrl url(config.address);
+            if (!config.userName.isEmpty())
+                url.setUserName(config.userName);
+            argument = url.toString();
+        }
+        SourceSpec spec;
+        spec.readOnly = config.readOnly;
+        QString error;
+        std::shared_ptr<FileSystem> fs = openSource(argument, &spec, &error);
+        if (!fs) {
+            ui::ConnectionTestResult r;
+            r.message = error.startsWith(QLatin1String("unknown source scheme"))
+                ? tr("This build of Loft cannot connect to %1 servers yet.")
+                      .arg(config.kind == ProviderKind::WebDav ? tr("WebDAV") : tr("SFTP"))
+                : tr("Could not connect: %1").arg(error);
+            deliver(r);
+            return;
+        }
+        // List the top folder: proves the address, the credentials and the permissions.
+        fs->readdir(QByteArray(), [fs, deliver, readOnly = spec.readOnly](FsResult<QList<FsDirEntry>> listing) {
+            ui::ConnectionTestResult r;
+            if (!listing.ok()) {
+                r.message = tr("Connected, but the folder cannot be listed: %1.")
+                                .arg(QString::fromLatin1(fsErrorName(listing.error())));
+            } else {
+                r.outcome = ui::ConnectionTestResult::Outcome::Success;
+                const int n = int(listing->size());
+                r.message = n == 0 ? tr("Connected. The folder is empty.")
+                                   : tr("Connected. The folder holds %n item(s).", nullptr, n);
+                if (readOnly || fs->capabilities().readOnly)
+                    r.message += QLatin1Char(' ') + tr("It will be mounted read-only.");
+            }
+            deliver(r);
+        });
+    });
+}
+
+void SourceConnectionTester::trustHostKey(const ui::ConnectionTestResult &result)
+{
+    Q_UNUSED(result); // recorded by the SFTP provider's trust store once it exists
+}
+
+} // namespace loft
