@@ -1,5 +1,8 @@
 #include "cli/ServeCommand.h"
 
+#include "CacheConfig.h"
+#include "CachingFileSystem.h"
+
 #include "cli/DemoFolder.h"
 #include "cli/SourceFactory.h"
 #include "cli/UnixSignalWatcher.h"
@@ -31,6 +34,18 @@ int runServeCommand(const QStringList &arguments)
         "Serve SOURCE over NFSv3 on 127.0.0.1 until interrupted. The first line printed is\n"
         "the URL to mount: nfs://127.0.0.1:PORT/EXPORT."));
     parser.addHelpOption();
+    QCommandLineOption cacheDirOption(QStringLiteral("cache-dir"),
+        QStringLiteral("Where remote sources keep cached data and files waiting for upload "
+                       "(default: %1).").arg(defaultCacheBaseDir()),
+        QStringLiteral("DIR"));
+    QCommandLineOption cacheSizeOption(QStringLiteral("cache-size"),
+        QStringLiteral("Most disk space a remote source's cache may use, e.g. 10G or 500M "
+                       "(default: 10G). Files waiting for upload are never evicted."),
+        QStringLiteral("SIZE"));
+    QCommandLineOption uploadDelayOption(QStringLiteral("upload-delay"),
+        QStringLiteral("Upload a written file once it has been idle this long (default: 5)."),
+        QStringLiteral("SECONDS"));
+    parser.addOptions({cacheDirOption, cacheSizeOption, uploadDelayOption});
     QCommandLineOption portOption(QStringLiteral("port"),
         QStringLiteral("TCP port (default: the port this source had last time, else any free one)."),
         QStringLiteral("N"));
@@ -77,6 +92,20 @@ int runServeCommand(const QStringList &arguments)
 
     SourceSpec spec;
     spec.readOnly = parser.isSet(readOnlyOption);
+    spec.cacheDir = parser.value(cacheDirOption);
+    if (parser.isSet(cacheSizeOption)) {
+        spec.cacheBytes = parseByteSize(parser.value(cacheSizeOption));
+        if (!spec.cacheBytes || *spec.cacheBytes < (uint64_t(1) << 20))
+            return fail(QStringLiteral("--cache-size needs a size of at least 1M, such as 10G "
+                                       "or 500M"));
+    }
+    if (parser.isSet(uploadDelayOption)) {
+        bool ok = false;
+        const double seconds = parser.value(uploadDelayOption).toDouble(&ok);
+        if (!ok || seconds < 0 || seconds > 86400)
+            return fail(QStringLiteral("--upload-delay needs a number of seconds from 0 to 86400"));
+        spec.uploadDelayMs = int(seconds * 1000);
+    }
     QString error;
     std::shared_ptr<FileSystem> fs = openSource(positional.first(), &spec, &error);
     if (!fs)
@@ -132,6 +161,14 @@ int runServeCommand(const QStringList &arguments)
                      QCoreApplication::instance(), [](int) { QCoreApplication::quit(); });
     QCoreApplication::exec();
     server.stop();
+    if (auto *cache = dynamic_cast<CachingFileSystem *>(fs.get())) {
+        const CacheStats stats = cache->stats();
+        if (stats.pendingUploads > 0)
+            QTextStream(stderr) << "loft serve: " << stats.pendingUploads
+                                << " written file(s) still wait for upload; they are kept in "
+                                << cache->config().directory
+                                << " and uploaded the next time this source is served.\n";
+    }
     return 0;
 }
 

@@ -6,12 +6,18 @@
 
 #include <QString>
 #include <memory>
+#include <optional>
 
 namespace loft {
 
 struct SourceSpec {
     QString canonical; // stable identity of the source, e.g. "file:///home/me/Docs"
     bool readOnly = false;
+    // Remote sources (capabilities().remote) come back wrapped in the cache layer
+    // (providers/cache). Unset values take the cache's defaults.
+    QString cacheDir;                     // base folder; each source gets a subfolder
+    std::optional<uint64_t> cacheBytes;   // limit of cached + staged bytes
+    std::optional<int> uploadDelayMs;     // idle time before a written file is uploaded
 };
 
 std::shared_ptr<FileSystem> openSource(const QString &argument, SourceSpec *spec, QString *error);

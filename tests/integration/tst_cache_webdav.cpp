@@ -1,0 +1,254 @@
+// The cache layer over the real WebDAV provider and a real server (Apache httpd with
+// mod_dav_fs on a loopback port): uploads land byte for byte, warm re-reads send no GET,
+// metadata storms send one PROPFIND, If-Match conflicts keep both versions, queued
+// uploads survive a restart of the cache and wait out a server that is down.
+#include "ApacheDavServer.h"
+#include "CachingFileSystem.h"
+#include "WebDavFileSystem.h"
+
+#include <QDir>
+#include <QRandomGenerator>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <future>
+
+using namespace loft;
+using namespace loft::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+template <class T, class Op>
+FsResult<T> await(Op &&op)
+{
+    auto promise = std::make_shared<std::promise<FsResult<T>>>();
+    auto future = promise->get_future();
+    op([promise](FsResult<T> r) { promise->set_value(std::move(r)); });
+    if (future.wait_for(120s) != std::future_status::ready)
+        qFatal("a cache call never called done");
+    return future.get();
+}
+
+struct Fs {
+    FileSystem &fs;
+    FsResult<FsAttr> getattr(const QByteArray &p)
+    {
+        return await<FsAttr>([&](auto d) { fs.getattr(p, d); });
+    }
+    FsResult<FsReadResult> read(const QByteArray &p, uint64_t off, uint32_t n)
+    {
+        return await<FsReadResult>([&](auto d) { fs.read(p, off, n, d); });
+    }
+    FsResult<FsWriteResult> write(const QByteArray &p, uint64_t off, const QByteArray &data)
+    {
+        return await<FsWriteResult>(
+            [&](auto d) { fs.write(p, off, data, FsStability::Unstable, d); });
+    }
+    FsResult<FsAttr> commit(const QByteArray &p)
+    {
+        return await<FsAttr>([&](auto d) { fs.commit(p, d); });
+    }
+    FsResult<FsCreated> create(const QByteArray &dir, const QByteArray &name)
+    {
+        return await<FsCreated>(
+            [&](auto d) { fs.create(dir, name, FsCreateMode::Guarded, {}, {}, d); });
+    }
+    FsResult<FsRenamed> rename(const QByteArray &from, const QByteArray &to)
+    {
+        return await<FsRenamed>([&](auto d) { fs.rename({}, from, {}, to, d); });
+    }
+    QByteArray readAll(const QByteArray &p)
+    {
+        QByteArray all;
+        for (uint64_t off = 0;; off += 1u << 20) {
+            auto r = read(p, off, 1u << 20);
+            if (!r)
+                return "<" + QByteArray(fsErrorName(r.error())) + ">";
+            all.append(r->data);
+            if (r->eof || r->data.isEmpty())
+                return all;
+        }
+    }
+    void writeFile(const QByteArray &name, const QByteArray &data)
+    {
+        QVERIFY(create({}, name).ok());
+        for (qsizetype off = 0; off < data.size(); off += 1 << 20)
+            QVERIFY(write(name, uint64_t(off), data.mid(off, 1 << 20)).ok());
+        QVERIFY(commit(name).ok());
+    }
+};
+
+QByteArray randomBytes(qsizetype n, quint32 seed)
+{
+    QByteArray b(n, Qt::Uninitialized);
+    QRandomGenerator gen(seed);
+    for (qsizetype i = 0; i < n; ++i)
+        b[i] = char(gen.generate());
+    return b;
+}
+
+} // namespace
+
+class TestCacheWebDav : public QObject {
+    Q_OBJECT
+
+    std::unique_ptr<ApacheDavServer> apache_;
+    std::unique_ptr<QTemporaryDir> cacheDir_;
+    QString folder_; // this test's folder below the server's root
+    int counter_ = 0;
+
+    std::shared_ptr<FileSystem> provider()
+    {
+        webdav::WebDavOptions o;
+        o.url = apache_->url().resolved(QUrl(folder_ + QLatin1Char('/')));
+        o.user = apache_->user();
+        o.password = apache_->password();
+        o.transferTimeout = 5000ms;
+        return std::make_shared<webdav::WebDavFileSystem>(o);
+    }
+    std::shared_ptr<CachingFileSystem> open(CacheConfig config = {})
+    {
+        config.directory = cacheDir_->path();
+        QString error;
+        auto fs = CachingFileSystem::open(provider(), config, &error);
+        if (!fs)
+            qWarning().noquote() << error;
+        return fs;
+    }
+    QString onServer(const char *name) const
+    {
+        return folder_ + QLatin1Char('/') + QString::fromUtf8(name);
+    }
+    // Requests of one method the server answered for this test's folder since `from`
+    // (authentication challenges, 401, do not count: they are part of one request).
+    int requests(const char *method, int from) const
+    {
+        int n = 0;
+        const QStringList log = apache_->accessLog().mid(from);
+        for (const QString &line : log)
+            if (line.startsWith(QLatin1String(method) + QLatin1Char(' '))
+                && line.contains(folder_) && !line.endsWith(QLatin1String(" 401")))
+                ++n;
+        return n;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        if (!ApacheDavServer::available())
+            QSKIP("Apache httpd with mod_dav is not installed (scripts/install-deps.sh)");
+        apache_ = std::make_unique<ApacheDavServer>();
+        QVERIFY2(apache_->start(), qPrintable(apache_->errorString()));
+    }
+    void init()
+    {
+        folder_ = QStringLiteral("cache%1").arg(++counter_);
+        QVERIFY(apache_->makeDir(folder_));
+        cacheDir_ = std::make_unique<QTemporaryDir>();
+        if (!apache_->running())
+            QVERIFY(apache_->start());
+    }
+
+    void uploadLandsAndWarmReadSendsNoGet()
+    {
+        CacheConfig config;
+        config.uploadDelay = 100ms;
+        auto fs = open(config);
+        QVERIFY(fs);
+        Fs s{*fs};
+        const QByteArray data = randomBytes(5 * (1 << 20) + 333, 1);
+        s.writeFile("big.bin", data);
+        QVERIFY(fs->waitForUploads(30s));
+        QCOMPARE(apache_->readFile(onServer("big.bin")), data);
+        int mark = apache_->accessLog().size();
+        QCOMPARE(s.readAll("big.bin"), data);
+        QVERIFY(requests("GET", mark) > 0);
+        QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
+        mark = apache_->accessLog().size();
+        QCOMPARE(s.readAll("big.bin"), data);
+        QCOMPARE(requests("GET", mark), 0);
+        qInfo("PUTs for a 5 MiB file written in 1 MiB WRITEs: %d", requests("PUT", 0));
+    }
+
+    void metadataStormSendsOnePropfind()
+    {
+        QVERIFY(apache_->writeFile(onServer("s.txt"), "hello"));
+        CacheConfig config;
+        config.metadataTtl = 5000ms;
+        auto fs = open(config);
+        Fs s{*fs};
+        const int mark = apache_->accessLog().size();
+        for (int i = 0; i < 100; ++i)
+            QCOMPARE(s.getattr("s.txt")->size, uint64_t(5));
+        QCOMPARE(requests("PROPFIND", mark), 1);
+        if (requests("PROPFIND", mark) != 1)
+            qWarning().noquote() << apache_->accessLog().mid(mark).join(QLatin1Char('\n'));
+    }
+
+    void ifMatchConflictKeepsBothVersions()
+    {
+        const QByteArray base = randomBytes(300000, 2);
+        QVERIFY(apache_->writeFile(onServer("report.txt"), base));
+        CacheConfig config;
+        config.uploadDelay = 3600s;
+        auto fs = open(config);
+        Fs s{*fs};
+        QVERIFY(s.write("report.txt", 10, "OURS").ok());
+        QVERIFY(s.commit("report.txt").ok());
+        QTest::qWait(1100); // Apache's ETag has one-second mtime resolution
+        const QByteArray theirs = "changed on the server";
+        QVERIFY(apache_->writeFile(onServer("report.txt"), theirs));
+        fs->uploadNow();
+        QVERIFY(fs->waitForUploads(30s));
+        QCOMPARE(apache_->readFile(onServer("report.txt")), theirs);
+        const QStringList copies =
+            apache_->list(folder_).filter(QRegularExpression(QStringLiteral(
+                R"(^report \(conflict \d{4}-\d\d-\d\d \d{6}\)\.txt$)")));
+        QCOMPARE(copies.size(), 1);
+        QByteArray ours = base;
+        ours.replace(10, 4, "OURS");
+        QCOMPARE(apache_->readFile(folder_ + QLatin1Char('/') + copies.first()), ours);
+        QCOMPARE(fs->stats().conflicts, uint64_t(1));
+    }
+
+    void queuedUploadSurvivesRestart()
+    {
+        const QByteArray data = randomBytes(2 * (1 << 20) + 5, 3);
+        CacheConfig config;
+        config.uploadDelay = 3600s;
+        {
+            auto fs = open(config);
+            Fs s{*fs};
+            s.writeFile("later.bin", data);
+            QVERIFY(s.rename("later.bin", "renamed.bin").ok());
+        }
+        QVERIFY(apache_->readFile(onServer("renamed.bin")).isEmpty());
+        config.uploadDelay = 50ms;
+        auto fs = open(config);
+        QVERIFY(fs->waitForUploads(30s));
+        QCOMPARE(apache_->readFile(onServer("renamed.bin")), data);
+        QVERIFY(!apache_->exists(onServer("later.bin")));
+    }
+
+    void serverDownIsWaitedOut()
+    {
+        CacheConfig config;
+        config.uploadDelay = 50ms;
+        config.retryMin = 100ms;
+        config.retryMax = 400ms;
+        auto fs = open(config);
+        Fs s{*fs};
+        const QByteArray data = randomBytes(100000, 4);
+        s.writeFile("retry.bin", data);
+        apache_->stop();
+        QTRY_VERIFY_WITH_TIMEOUT(fs->stats().uploadFailures >= 2, 20000);
+        QCOMPARE(fs->stats().pendingUploads, uint64_t(1));
+        QVERIFY(apache_->start());
+        QVERIFY(fs->waitForUploads(30s));
+        QCOMPARE(apache_->readFile(onServer("retry.bin")), data);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCacheWebDav)
+#include "tst_cache_webdav.moc"
