@@ -206,6 +206,11 @@ public:
     static constexpr bool decoding = false;
 
     explicit XdrWriter(QByteArray &out) : out_(out) {}
+    // With `spill`, opaques of kSpillSize bytes or more are not copied: the bytes
+    // written so far move to `spill`, the opaque's own QByteArray follows (shared), and
+    // writing goes on in a fresh buffer. The record is then spill + out, in order.
+    XdrWriter(QByteArray &out, QList<QByteArray> *spill) : out_(out), spill_(spill) {}
+    static constexpr qsizetype kSpillSize = 16 * 1024;
 
     QByteArray &buffer() { return out_; }
 
@@ -231,6 +236,14 @@ public:
     template <uint32_t Max>
     void operator()(const XdrOpaque<Max> &o)
     {
+        if (spill_ && o.bytes.size() >= kSpillSize) {
+            (*this)(uint32_t(o.bytes.size()));
+            spill_->append(std::move(out_));
+            out_ = QByteArray();
+            spill_->append(o.bytes);
+            pad(uint32_t(o.bytes.size()));
+            return;
+        }
         writeOpaque(o.bytes.constData(), uint32_t(o.bytes.size()));
     }
     template <uint32_t N>
@@ -285,6 +298,7 @@ public:
 
 private:
     QByteArray &out_;
+    QList<QByteArray> *spill_ = nullptr;
 };
 
 // Convenience: encode a value into a fresh buffer.

@@ -50,9 +50,11 @@ public:
     void success(const Body &body)
     {
         QByteArray out = beginAccepted(AcceptStat::Success);
-        XdrWriter w(out);
+        QList<QByteArray> chunks;
+        XdrWriter w(out, &chunks); // large payloads (READ data) are shared, not copied
         w(body);
-        finish(std::move(out));
+        chunks.append(std::move(out));
+        finish(std::move(chunks));
     }
     void successEmpty() { finish(beginAccepted(AcceptStat::Success)); }
     void error(AcceptStat stat);
@@ -65,7 +67,9 @@ public:
 
 private:
     QByteArray beginAccepted(AcceptStat stat) const;
-    void finish(QByteArray record);
+    void finish(QByteArray record) { finish(QList<QByteArray>{std::move(record)}); }
+    // The record's bytes in order; the first chunk starts with room for the record mark.
+    void finish(QList<QByteArray> chunks);
 
     QPointer<RpcConnection> connection_;
     uint32_t xid_ = 0;

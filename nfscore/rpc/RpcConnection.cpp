@@ -2,55 +2,109 @@
 #include "rpc/RpcDispatcher.h"
 
 #include <QLoggingCategory>
+#include <QSocketNotifier>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 Q_DECLARE_LOGGING_CATEGORY(lcRpc)
 
 namespace loft::rpc {
 
-RpcConnection::RpcConnection(QTcpSocket *socket, RpcDispatcher &dispatcher,
+namespace {
+constexpr qsizetype kReadChunk = 256 * 1024;
+constexpr int kMaxIov = 64;
+
+QString peerName(int fd)
+{
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    if (::getpeername(fd, reinterpret_cast<sockaddr *>(&ss), &len) != 0)
+        return QStringLiteral("unknown peer");
+    char host[INET6_ADDRSTRLEN] = {};
+    quint16 port = 0;
+    if (ss.ss_family == AF_INET) {
+        auto *in = reinterpret_cast<sockaddr_in *>(&ss);
+        ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+        port = ntohs(in->sin_port);
+    } else if (ss.ss_family == AF_INET6) {
+        auto *in6 = reinterpret_cast<sockaddr_in6 *>(&ss);
+        ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+        port = ntohs(in6->sin6_port);
+    }
+    return QString::fromLatin1(host) + ':' + QString::number(port);
+}
+} // namespace
+
+RpcConnection::RpcConnection(qintptr descriptor, RpcDispatcher &dispatcher,
                              RpcConnectionLimits limits, QObject *parent)
-    : QObject(parent), socket_(socket), dispatcher_(dispatcher), limits_(limits),
+    : QObject(parent), fd_(int(descriptor)), dispatcher_(dispatcher), limits_(limits),
       reader_(limits.maxRecordSize)
 {
-    socket_->setParent(this);
-    socket_->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    // Let the kernel hold what we are not ready to read, so TCP slows the client.
-    socket_->setReadBufferSize(limits_.maxRecordSize);
-    peer_ = socket_->peerAddress().toString() + ':' + QString::number(socket_->peerPort());
-    connect(socket_, &QTcpSocket::readyRead, this, &RpcConnection::onReadyRead);
-    connect(socket_, &QTcpSocket::bytesWritten, this, [this] {
-        if (!paused())
-            onReadyRead();
-    });
-    connect(socket_, &QTcpSocket::disconnected, this, [this] { drop("client disconnected"); });
-    connect(socket_, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
-        if (e != QAbstractSocket::RemoteHostClosedError)
-            qCDebug(lcRpc) << peer_ << "socket error" << socket_->errorString();
-        drop("socket error");
-    });
+    ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
+    const int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    peer_ = peerName(fd_);
+    readNotifier_ = new QSocketNotifier(fd_, QSocketNotifier::Read, this);
+    writeNotifier_ = new QSocketNotifier(fd_, QSocketNotifier::Write, this);
+    writeNotifier_->setEnabled(false);
+    connect(readNotifier_, &QSocketNotifier::activated, this, &RpcConnection::onReadable);
+    connect(writeNotifier_, &QSocketNotifier::activated, this, &RpcConnection::flush);
     qCDebug(lcRpc) << "connection from" << peer_;
 }
 
-RpcConnection::~RpcConnection() = default;
+RpcConnection::~RpcConnection()
+{
+    delete readNotifier_;
+    delete writeNotifier_;
+    if (fd_ >= 0)
+        ::close(fd_);
+}
 
 bool RpcConnection::paused() const
 {
-    return inFlight_ >= limits_.maxCallsInFlight
-        || socket_->bytesToWrite() >= limits_.maxQueuedReplyBytes;
+    return inFlight_ >= limits_.maxCallsInFlight || queuedBytes_ >= limits_.maxQueuedReplyBytes;
 }
 
-void RpcConnection::onReadyRead()
+void RpcConnection::updateReading()
+{
+    if (!closing_)
+        readNotifier_->setEnabled(!paused());
+}
+
+void RpcConnection::onReadable()
 {
     if (closing_)
         return;
-    processRecords();
-    while (!closing_ && !paused() && socket_->bytesAvailable() > 0) {
-        const QByteArray chunk = socket_->read(256 * 1024);
-        if (chunk.isEmpty())
+    char buffer[kReadChunk];
+    // Read what is there now (bounded, so one busy client cannot starve the others).
+    for (int round = 0; round < 8 && !closing_ && !paused(); ++round) {
+        const ssize_t n = ::read(fd_, buffer, sizeof buffer);
+        if (n > 0) {
+            reader_.feed(buffer, n);
+            processRecords();
+            if (n < qsizetype(sizeof buffer))
+                break;
+        } else if (n == 0) {
+            drop("client closed the connection");
+            return;
+        } else if (errno == EINTR) {
+            continue;
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
             break;
-        reader_.feed(chunk);
-        processRecords();
+        } else {
+            qCDebug(lcRpc) << peer_ << "read error" << strerror(errno);
+            drop("read error");
+            return;
+        }
     }
+    updateReading();
 }
 
 void RpcConnection::processRecords()
@@ -61,8 +115,8 @@ void RpcConnection::processRecords()
         case RpcRecordReader::Status::NeedMore:
             return;
         case RpcRecordReader::Status::TooLarge:
-            qCWarning(lcRpc) << peer_ << "sent a record over"
-                             << limits_.maxRecordSize << "bytes; closing the connection";
+            qCWarning(lcRpc) << peer_ << "sent a record over" << limits_.maxRecordSize
+                             << "bytes; closing the connection";
             drop("record too large");
             return;
         case RpcRecordReader::Status::Record:
@@ -74,18 +128,75 @@ void RpcConnection::processRecords()
     }
 }
 
-void RpcConnection::sendRecord(QByteArray record)
+void RpcConnection::sendRecord(QList<QByteArray> chunks)
 {
     if (closing_)
         return;
-    socket_->write(record);
+    for (QByteArray &c : chunks) {
+        if (c.isEmpty())
+            continue; // a zero-length iovec would never be consumed
+        queuedBytes_ += c.size();
+        out_.push_back(std::move(c));
+    }
+    // Replies finished in the same event-loop pass leave together in one writev.
+    if (!flushScheduled_) {
+        flushScheduled_ = true;
+        QMetaObject::invokeMethod(this, &RpcConnection::flush, Qt::QueuedConnection);
+    }
+}
+
+void RpcConnection::flush()
+{
+    flushScheduled_ = false;
+    if (closing_)
+        return;
+    while (!out_.empty()) {
+        iovec iov[kMaxIov];
+        int n = 0;
+        for (auto it = out_.begin(); it != out_.end() && n < kMaxIov; ++it, ++n) {
+            const qsizetype skip = n == 0 ? outOffset_ : 0;
+            iov[n].iov_base = const_cast<char *>(it->constData()) + skip;
+            iov[n].iov_len = size_t(it->size() - skip);
+        }
+        ssize_t written = ::writev(fd_, iov, n);
+        if (written < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                writeNotifier_->setEnabled(true); // resume when the kernel has room
+                return;
+            }
+            qCDebug(lcRpc) << peer_ << "write error" << strerror(errno);
+            drop("write error");
+            return;
+        }
+        queuedBytes_ -= written;
+        while (written > 0) {
+            const qsizetype left = out_.front().size() - outOffset_;
+            if (written >= left) {
+                written -= left;
+                out_.pop_front();
+                outOffset_ = 0;
+            } else {
+                outOffset_ += written;
+                written = 0;
+            }
+        }
+    }
+    writeNotifier_->setEnabled(false);
+    if (!paused() && !readNotifier_->isEnabled()) {
+        updateReading();
+        processRecords(); // records already buffered while we were paused
+    }
 }
 
 void RpcConnection::callFinished()
 {
     --inFlight_;
-    if (!closing_ && inFlight_ == limits_.maxCallsInFlight - 1)
-        QMetaObject::invokeMethod(this, &RpcConnection::onReadyRead, Qt::QueuedConnection);
+    if (!closing_ && inFlight_ == limits_.maxCallsInFlight - 1) {
+        updateReading();
+        QMetaObject::invokeMethod(this, &RpcConnection::processRecords, Qt::QueuedConnection);
+    }
 }
 
 void RpcConnection::drop(const char *why)
@@ -94,7 +205,10 @@ void RpcConnection::drop(const char *why)
         return;
     closing_ = true;
     qCDebug(lcRpc) << peer_ << "closed:" << why;
-    socket_->abort();
+    readNotifier_->setEnabled(false);
+    writeNotifier_->setEnabled(false);
+    ::shutdown(fd_, SHUT_RDWR);
+    out_.clear();
     emit closed();
     deleteLater();
 }

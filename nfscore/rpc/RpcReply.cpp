@@ -62,7 +62,7 @@ void RpcReply::authError(AuthStat stat)
     finish(std::move(out));
 }
 
-void RpcReply::finish(QByteArray record)
+void RpcReply::finish(QList<QByteArray> chunks)
 {
     if (!pending_)
         return;
@@ -70,8 +70,11 @@ void RpcReply::finish(QByteArray record)
     RpcConnection *connection = connection_.data();
     if (!connection)
         return; // the client went away; nothing to answer
-    RpcRecordReader::writeMark(record.data(), uint32_t(record.size() - 4));
-    connection->sendRecord(std::move(record));
+    qsizetype size = 0;
+    for (const QByteArray &c : chunks)
+        size += c.size();
+    RpcRecordReader::writeMark(chunks.first().data(), uint32_t(size - 4));
+    connection->sendRecord(std::move(chunks));
     connection->callFinished();
 }
 

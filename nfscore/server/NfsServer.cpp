@@ -9,6 +9,8 @@
 #include <QTcpServer>
 #include <QThread>
 
+#include <unistd.h>
+
 Q_LOGGING_CATEGORY(lcServer, "loft.server", QtInfoMsg)
 
 namespace loft {
@@ -28,7 +30,7 @@ void NfsServer::start()
         emit failed(error);
         return;
     }
-    tcp_ = new QTcpServer(this);
+    tcp_ = new RpcTcpServer(this);
     tcp_->setMaxPendingConnections(config_.maxConnections);
     if (!tcp_->listen(config_.address, config_.port)) {
         emit failed(QStringLiteral("cannot listen on %1:%2: %3")
@@ -44,26 +46,23 @@ void NfsServer::start()
     dispatcher_.addProgram(portmap_.get());
     dispatcher_.addProgram(mount_.get());
     dispatcher_.addProgram(nfs_.get());
-    connect(tcp_, &QTcpServer::newConnection, this, &NfsServer::onNewConnection);
+    connect(tcp_, &RpcTcpServer::accepted, this, &NfsServer::onNewConnection);
     qCInfo(lcServer).noquote() << "serving on" << config_.address.toString() + ':'
                                    + QString::number(port_);
     emit listening(port_);
 }
 
-void NfsServer::onNewConnection()
+void NfsServer::onNewConnection(qintptr descriptor)
 {
-    while (QTcpSocket *socket = tcp_->nextPendingConnection()) {
-        if (connections_ >= config_.maxConnections) {
-            qCWarning(lcServer) << "refusing a connection: already" << connections_
-                                << "open (limit" << config_.maxConnections << ")";
-            socket->abort();
-            socket->deleteLater();
-            continue;
-        }
-        ++connections_;
-        auto *connection = new rpc::RpcConnection(socket, dispatcher_, config_.limits, this);
-        connect(connection, &rpc::RpcConnection::closed, this, [this] { --connections_; });
+    if (connections_ >= config_.maxConnections) {
+        qCWarning(lcServer) << "refusing a connection: already" << connections_
+                            << "open (limit" << config_.maxConnections << ")";
+        ::close(int(descriptor));
+        return;
     }
+    ++connections_;
+    auto *connection = new rpc::RpcConnection(descriptor, dispatcher_, config_.limits, this);
+    connect(connection, &rpc::RpcConnection::closed, this, [this] { --connections_; });
 }
 
 void NfsServer::stop()

@@ -11,9 +11,21 @@
 #include <QObject>
 #include <memory>
 
-class QTcpServer;
+#include <QTcpServer>
 
 namespace loft {
+
+// Hands accepted sockets over as descriptors (RpcConnection does its own I/O).
+class RpcTcpServer : public QTcpServer {
+    Q_OBJECT
+public:
+    using QTcpServer::QTcpServer;
+signals:
+    void accepted(qintptr descriptor);
+
+protected:
+    void incomingConnection(qintptr descriptor) override { emit accepted(descriptor); }
+};
 
 class PortmapProgram;
 class MountProgram;
@@ -45,7 +57,7 @@ signals:
     void failed(const QString &error);
 
 private:
-    void onNewConnection();
+    void onNewConnection(qintptr descriptor);
 
     NfsServerConfig config_;
     NfsExportConfig exportConfig_;
@@ -54,7 +66,7 @@ private:
     std::unique_ptr<PortmapProgram> portmap_;
     std::unique_ptr<MountProgram> mount_;
     std::unique_ptr<NfsProgram> nfs_;
-    QTcpServer *tcp_ = nullptr;
+    RpcTcpServer *tcp_ = nullptr;
     quint16 port_ = 0;
     int connections_ = 0;
 };
