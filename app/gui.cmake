@@ -11,6 +11,7 @@ target_sources(loft_app PRIVATE
     mount/MacMountHelper.h mount/MacMountHelper.cpp
     mount/WindowsMountHelper.h mount/WindowsMountHelper.cpp
     mount/MeteredFileSystem.h mount/MeteredFileSystem.cpp
+    mount/SourceOpener.h mount/SourceOpener.cpp
     mount/MountManager.h mount/MountManager.cpp
     gui/AppLog.h gui/AppLog.cpp
     gui/Autostart.h gui/Autostart.cpp
@@ -21,7 +22,7 @@ target_sources(loft_app PRIVATE
 )
 target_link_libraries(loft_app
     PUBLIC loft_ui Qt6::Widgets
-    PRIVATE Qt6Keychain::Qt6Keychain Qt6::Network)
+    PRIVATE loft_provider_cache loft_nfscore Qt6Keychain::Qt6Keychain Qt6::Network)
 
 install(FILES ${PROJECT_SOURCE_DIR}/resources/loft.desktop DESTINATION share/applications)
 install(FILES ${PROJECT_SOURCE_DIR}/resources/icons/loft.svg

@@ -23,7 +23,26 @@ InlineMessage::InlineMessage(QWidget *parent) : QWidget(parent)
     text_->setFont(small);
     layout->addWidget(icon_, 0, Qt::AlignTop | Qt::AlignLeft);
     layout->addWidget(text_, 1);
+    QSizePolicy policy(QSizePolicy::Preferred, QSizePolicy::Preferred);
+    policy.setHeightForWidth(true);
+    setSizePolicy(policy);
     clear();
+}
+
+QSize InlineMessage::sizeHint() const
+{
+    const QFontMetrics fm(text_->font());
+    return {20 + fm.horizontalAdvance(text_->text()), std::max(14, fm.height())};
+}
+
+QSize InlineMessage::minimumSizeHint() const
+{
+    return {60, std::max(14, QFontMetrics(text_->font()).height())};
+}
+
+int InlineMessage::heightForWidth(int width) const
+{
+    return std::max(14, text_->heightForWidth(std::max(40, width - 20)));
 }
 
 void InlineMessage::show(Kind kind, const QString &text)
@@ -47,6 +66,7 @@ void InlineMessage::show(Kind kind, const QString &text)
     icon_->setPixmap(pixmap);
     text_->setText(text);
     setAccessibleName(text);
+    updateGeometry();
     QPalette p = text_->palette();
     p.setColor(QPalette::WindowText, kind == Kind::Error
                                          ? QColor(0xc0, 0x30, 0x30)

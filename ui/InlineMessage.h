@@ -19,6 +19,12 @@ public:
     Kind kind() const { return kind_; }
     QString text() const;
 
+    // One line when the text fits, more only when the width forces it.
+    QSize sizeHint() const override;
+    QSize minimumSizeHint() const override;
+    bool hasHeightForWidth() const override { return true; }
+    int heightForWidth(int width) const override;
+
 private:
     QLabel *icon_;
     QLabel *text_;

@@ -126,6 +126,7 @@ MountDialog::MountDialog(ConnectionTester *tester, QWidget *parent)
     testButton_ = new QPushButton(tr("&Test Connection"), source);
     testButton_->setObjectName(QStringLiteral("testButton"));
     testButton_->setAutoDefault(false);
+    testButton_->setMinimumWidth(testButton_->sizeHint().width() + 16);
     testMessage_ = new InlineMessage(source);
     testMessage_->setObjectName(QStringLiteral("testMessage"));
     auto *testRow = new QWidget(source);

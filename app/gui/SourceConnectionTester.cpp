@@ -1,9 +1,10 @@
 #include "gui/SourceConnectionTester.h"
 
-#include "cli/SourceFactory.h"
+#include "mount/SourceOpener.h"
 #include "config/Keychain.h"
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QPointer>
 #include <QThreadPool>
 #include <QTimer>
@@ -48,29 +49,24 @@ void SourceConnectionTester::run(const MountConfig &config, const QString &secre
         deliver(r);
     });
     QThreadPool::globalInstance()->start([config, secret, deliver] {
-        Q_UNUSED(secret); // handed to remote providers once SourceFactory takes credentials
-        QString argument = config.address;
-        if (config.kind != ProviderKind::LocalFolder) {
-            QUrl url(config.address);
-            if (!config.userName.isEmpty())
-                url.setUserName(config.userName);
-            argument = url.toString();
-        }
-        SourceSpec spec;
-        spec.readOnly = config.readOnly;
-        QString error;
-        std::shared_ptr<FileSystem> fs = openSource(argument, &spec, &error);
-        if (!fs) {
+        // A test never fills the mount's real cache: no cache limit, a throw-away folder.
+        MountConfig probe = config;
+        probe.cacheLimitBytes = 0;
+        const OpenedSource source = openMountSource(probe, secret, QDir::tempPath() + QStringLiteral("/loft-connection-test"));
+        if (!source.fs) {
             ui::ConnectionTestResult r;
-            r.message = error.startsWith(QLatin1String("unknown source scheme"))
-                ? tr("This build of Loft cannot connect to %1 servers yet.")
-                      .arg(config.kind == ProviderKind::WebDav ? tr("WebDAV") : tr("SFTP"))
-                : tr("Could not connect: %1").arg(error);
+            r.message = tr("Could not connect: %1").arg(source.error);
             deliver(r);
             return;
         }
+        // The completion must not drop the last reference on the provider's own thread
+        // (its shutdown waits for that thread): it hands the provider to the GUI thread.
+        auto holder = std::make_shared<std::shared_ptr<FileSystem>>(source.fs);
+        FileSystem *fs = source.fs.get();
+        const bool sourceReadOnly = fs->capabilities().readOnly;
         // List the top folder: proves the address, the credentials and the permissions.
-        fs->readdir(QByteArray(), [fs, deliver, readOnly = spec.readOnly](FsResult<QList<FsDirEntry>> listing) {
+        fs->readdir(QByteArray(), [holder, deliver, readOnly = config.readOnly || sourceReadOnly](FsResult<QList<FsDirEntry>> listing) {
+            QMetaObject::invokeMethod(qApp, [keep = std::move(*holder)] {}, Qt::QueuedConnection);
             ui::ConnectionTestResult r;
             if (!listing.ok()) {
                 r.message = tr("Connected, but the folder cannot be listed: %1.")
@@ -80,7 +76,7 @@ void SourceConnectionTester::run(const MountConfig &config, const QString &secre
                 const int n = int(listing->size());
                 r.message = n == 0 ? tr("Connected. The folder is empty.")
                                    : tr("Connected. The folder holds %n item(s).", nullptr, n);
-                if (readOnly || fs->capabilities().readOnly)
+                if (readOnly)
                     r.message += QLatin1Char(' ') + tr("It will be mounted read-only.");
             }
             deliver(r);

@@ -1,8 +1,9 @@
 #include "mount/MountManager.h"
 
-#include "cli/SourceFactory.h"
+#include "CachingFileSystem.h"
 #include "mount/MeteredFileSystem.h"
 #include "mount/MountHelper.h"
+#include "mount/SourceOpener.h"
 #include "server/NfsServer.h"
 #include "state/SourceState.h"
 
@@ -31,6 +32,8 @@ struct MountManager::Entry {
     bool recovered = false;
     std::unique_ptr<NfsServerThread> server;
     std::shared_ptr<MeteredFileSystem> metered;
+    CachingFileSystem *cache = nullptr; // inside `metered`, for remote sources
+    CacheStats cacheStats;
     QByteArray exportPath;
     quint16 port = 0;
     quint64 lastRead = 0, lastWritten = 0;
@@ -272,27 +275,13 @@ bool MountManager::startServer(Entry &e, const QString &secret, bool recovering,
                 return false;
             }
     }
-    // The provider. Credentials travel in memory only.
-    QString argument = e.config.address;
-    if (e.config.kind != ProviderKind::LocalFolder) {
-        QUrl url(e.config.address);
-        if (!e.config.userName.isEmpty())
-            url.setUserName(e.config.userName);
-        argument = url.toString();
-    }
-    Q_UNUSED(secret); // handed to remote providers once SourceFactory takes credentials
-    SourceSpec spec;
-    spec.readOnly = e.config.readOnly;
-    QString openError;
-    std::shared_ptr<FileSystem> fs = openSource(argument, &spec, &openError);
-    if (!fs) {
-        if (openError.startsWith(QLatin1String("unknown source scheme")))
-            *error = tr("This build of Loft cannot connect to %1 servers yet.")
-                         .arg(e.config.kind == ProviderKind::WebDav ? tr("WebDAV") : tr("SFTP"));
-        else
-            *error = tr("Cannot open %1: %2").arg(e.config.name, openError);
+    // The provider (wrapped in the cache when remote). The secret stays in memory.
+    OpenedSource source = openMountSource(e.config, secret, dataDir_);
+    if (!source.fs) {
+        *error = tr("Cannot open %1: %2").arg(e.config.name, source.error);
         return false;
     }
+    std::shared_ptr<FileSystem> fs = source.fs;
     SourceState state = SourceState::load(QStringLiteral("loft-mount:") + e.config.id, dataDir_, error);
     if (!state.valid())
         return false;
@@ -325,6 +314,8 @@ bool MountManager::startServer(Entry &e, const QString &secret, bool recovering,
     }
     e.port = server->port();
     e.exportPath = state.exportPath();
+    e.cache = source.cache;
+    e.cacheStats = e.cache ? e.cache->stats() : CacheStats{};
     e.lastRead = e.metered->bytesRead();
     e.lastWritten = e.metered->bytesWritten();
     if (!state.savePort(e.port, error))
@@ -341,6 +332,7 @@ void MountManager::stopServer(Entry &e)
         e.server.reset();
         qCInfo(lcMount).noquote() << tr("Stopped serving %1").arg(e.config.name);
     }
+    e.cache = nullptr; // owned by `metered`'s chain
     e.metered.reset();
     e.port = 0;
     e.rateIn = e.rateOut = 0;
@@ -410,9 +402,16 @@ void MountManager::clearCache(const QString &id, quint64 request)
             emit commandFinished(request, false, tr("There is no mount with this name."), QString());
         else if (e->config.kind == ProviderKind::LocalFolder)
             emit commandFinished(request, true, tr("Local folders are not cached."), QString());
-        else
-            // The cache layer clears only blocks with nothing waiting to upload.
-            emit commandFinished(request, true, tr("%1 has nothing cached.").arg(e->config.name), QString());
+        else if (!e->cache)
+            emit commandFinished(request, true, tr("%1 is not mounted: nothing is cached now.").arg(e->config.name), QString());
+        else {
+            // Drops cached blocks and metadata; files waiting to upload are never dropped.
+            e->cache->clearCache();
+            e->cacheStats = e->cache->stats();
+            qCInfo(lcMount).noquote() << tr("Cleared the cache of %1.").arg(e->config.name);
+            emit commandFinished(request, true, tr("Cleared the cache of %1.").arg(e->config.name), QString());
+            publish();
+        }
         finish();
     });
 }
@@ -476,6 +475,18 @@ void MountManager::sample()
             e->rateIn = 0;
         e->lastRead = read;
         e->lastWritten = written;
+        if (e->cache) {
+            const CacheStats before = e->cacheStats;
+            e->cacheStats = e->cache->stats();
+            const CacheStats &now = e->cacheStats;
+            if (now.uploadFailures > before.uploadFailures && !now.lastUploadError.isEmpty())
+                emit notice(e->config.id, false, tr("%1: an upload failed").arg(e->config.name),
+                            now.lastUploadError + QLatin1Char(' ') + tr("Loft tries again shortly."));
+            if (now.conflicts > before.conflicts)
+                emit notice(e->config.id, true, tr("%1: conflicting changes").arg(e->config.name),
+                            tr("A file changed on the server while you edited it; your version was "
+                               "kept as a conflict copy next to it."));
+        }
     }
     publish();
 }
@@ -500,6 +511,19 @@ MountSnapshot MountManager::snapshotOf(const Entry &e) const
     // Cache usage and the upload queue come from the cache layer (providers/cache) for
     // remote sources; local folders have no cache.
     s.cacheLimitBytes = e.config.kind == ProviderKind::LocalFolder ? 0 : e.config.cacheLimitBytes;
+    if (e.cache) {
+        const CacheStats &c = e.cacheStats;
+        s.cacheUsedBytes = qint64(c.cachedBytes + c.stagedBytes);
+        if (c.limitBytes)
+            s.cacheLimitBytes = qint64(c.limitBytes);
+        s.cacheHitRatio = c.hitBytes + c.missBytes ? c.hitRatio() : -1;
+        // The cache reports the queue as totals; it is shown as one line until it lists files.
+        if (c.pendingUploads > 0)
+            s.uploads.append({tr("%n file(s) waiting to upload", nullptr, int(c.pendingUploads)), 0,
+                              qint64(c.pendingUploadBytes), false});
+        if (!c.lastUploadError.isEmpty() && s.lastError.isEmpty())
+            s.lastError = c.lastUploadError;
+    }
     s.lastError = e.lastError;
     s.lastErrorTime = e.lastErrorTime;
     return s;

@@ -1,0 +1,66 @@
+#include "mount/SourceOpener.h"
+
+#include "CachingFileSystem.h"
+#include "cli/SourceFactory.h"
+#include "state/SourceState.h"
+
+#include <QCoreApplication>
+#include <QMutex>
+#include <QUrl>
+
+namespace loft {
+
+namespace {
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("SourceOpener", text);
+}
+
+// SourceFactory takes a remote password from LOFT_PASSWORD (never a command line). The
+// app sets it only around one openSource() call at a time, and clears it right after.
+QMutex passwordMutex;
+} // namespace
+
+QString sourceArgument(const MountConfig &c)
+{
+    if (c.kind == ProviderKind::LocalFolder)
+        return c.address;
+    QUrl url(c.address);
+    if (c.kind == ProviderKind::WebDav)
+        url.setScheme(url.scheme() == QLatin1String("http") ? QStringLiteral("webdav")
+                                                             : QStringLiteral("webdavs"));
+    if (!c.userName.isEmpty())
+        url.setUserName(c.userName);
+    return url.toString();
+}
+
+OpenedSource openMountSource(const MountConfig &config, const QString &secret, const QString &dataDir)
+{
+    OpenedSource out;
+    SourceSpec spec;
+    spec.readOnly = config.readOnly;
+    spec.cacheDir = (dataDir.isEmpty() ? SourceState::defaultDataDir() : dataDir) + QStringLiteral("/cache");
+    if (config.cacheLimitBytes > 0)
+        spec.cacheBytes = uint64_t(config.cacheLimitBytes);
+    QString error;
+    {
+        QMutexLocker lock(&passwordMutex);
+        const bool remote = config.kind != ProviderKind::LocalFolder;
+        if (remote)
+            qputenv("LOFT_PASSWORD", secret.toUtf8());
+        out.fs = openSource(sourceArgument(config), &spec, &error);
+        if (remote)
+            qunsetenv("LOFT_PASSWORD");
+    }
+    if (!out.fs) {
+        out.error = error.startsWith(QLatin1String("unknown source scheme"))
+            ? tr("This build of Loft cannot connect to %1 servers yet.")
+                  .arg(config.kind == ProviderKind::WebDav ? QStringLiteral("WebDAV") : QStringLiteral("SFTP"))
+            : error;
+        return out;
+    }
+    out.cache = dynamic_cast<CachingFileSystem *>(out.fs.get());
+    return out;
+}
+
+} // namespace loft

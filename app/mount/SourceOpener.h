@@ -1,0 +1,30 @@
+// Opens the provider for a configured mount, the same way for "Test connection" and for
+// mounting: the SourceFactory argument for its address and user, its own cache folder
+// and size limit, and the password or passphrase handed over in memory.
+#pragma once
+
+#include "FileSystem.h"
+#include "models/MountConfig.h"
+
+#include <QString>
+#include <memory>
+
+namespace loft {
+
+class CachingFileSystem;
+
+struct OpenedSource {
+    std::shared_ptr<FileSystem> fs;   // what the server serves (the cache for remote sources)
+    CachingFileSystem *cache = nullptr; // the cache layer inside `fs`, when there is one
+    QString error;                    // plain words when `fs` is null
+};
+
+// `dataDir`: where the per-mount cache folders live (empty: the default data folder).
+// Blocks while a remote source connects: call it off the GUI thread.
+OpenedSource openMountSource(const MountConfig &config, const QString &secret,
+                             const QString &dataDir);
+
+// The SourceFactory argument for a mount: a path, or webdav(s)://user@host/path, sftp://...
+QString sourceArgument(const MountConfig &config);
+
+} // namespace loft
