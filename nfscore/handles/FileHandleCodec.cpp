@@ -34,7 +34,8 @@ bool equalConstantTime(const char *a, const char *b, int n)
 } // namespace
 
 FileHandleCodec::FileHandleCodec(QByteArray key, QByteArray exportId)
-    : key_(std::move(key)), exportId_(std::move(exportId))
+    : key_(std::move(key)), exportId_(std::move(exportId)),
+      cache_(std::make_unique<std::array<CacheEntry, kCacheSlots>>())
 {
 }
 
@@ -51,11 +52,17 @@ QByteArray FileHandleCodec::mac(uint64_t fileId) const
 
 QByteArray FileHandleCodec::encode(uint64_t fileId) const
 {
+    CacheEntry *e = slot(fileId);
+    if (e->valid && e->fileId == fileId)
+        return QByteArray(e->bytes.data(), kSize);
     QByteArray out(kSize, Qt::Uninitialized);
     out[0] = char(kVersion);
     putU64(out.data() + 1, fileId);
     const QByteArray m = mac(fileId);
     std::copy(m.begin(), m.end(), out.begin() + 9);
+    e->fileId = fileId;
+    e->valid = true;
+    std::copy(out.cbegin(), out.cend(), e->bytes.begin());
     return out;
 }
 
@@ -64,9 +71,16 @@ std::optional<uint64_t> FileHandleCodec::decode(const QByteArray &handle) const
     if (handle.size() != kSize || uint8_t(handle[0]) != kVersion)
         return std::nullopt;
     const uint64_t fileId = getU64(handle.constData() + 1);
+    CacheEntry *e = slot(fileId);
+    if (e->valid && e->fileId == fileId
+        && std::equal(e->bytes.cbegin(), e->bytes.cend(), handle.constData()))
+        return fileId;
     const QByteArray expected = mac(fileId);
     if (!equalConstantTime(expected.constData(), handle.constData() + 9, kMacSize))
         return std::nullopt;
+    e->fileId = fileId;
+    e->valid = true;
+    std::copy(handle.cbegin(), handle.cend(), e->bytes.begin());
     return fileId;
 }
 

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <QByteArray>
+#include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 namespace loft {
@@ -27,8 +29,21 @@ public:
 private:
     QByteArray mac(uint64_t fileId) const;
 
+    // Recently made or verified handles, so the MAC is computed once per file id rather
+    // than once per call. Only handles that verified (or that we made) are kept, so a
+    // forged handle can only hit an entry by being byte-identical to a genuine one.
+    // Direct-mapped by file id; not thread-safe (the codec lives on the server thread).
+    struct CacheEntry {
+        uint64_t fileId = 0;
+        bool valid = false;
+        std::array<char, kSize> bytes{};
+    };
+    static constexpr size_t kCacheSlots = 8192;
+    CacheEntry *slot(uint64_t fileId) const { return &(*cache_)[fileId % kCacheSlots]; }
+
     QByteArray key_;
     QByteArray exportId_;
+    std::unique_ptr<std::array<CacheEntry, kCacheSlots>> cache_;
 };
 
 } // namespace loft
