@@ -28,10 +28,11 @@ struct CacheConfig {
     int maxPrefetches = 8;
     int maxParallelUploads = 2;
     int diskThreads = 4;
-    // Only honoured when the inner provider has randomWrites (SFTP): a WebDAV-like store
-    // needs both, since it can only replace whole files.
+    // Only honoured when the inner provider has randomWrites (SFTP): a store that can only
+    // replace whole files (WebDAV) always gets both. Write-back over a random-write store
+    // is opt-in: its uploads go through upload() or, lacking it, WRITEs + truncate + COMMIT.
     bool dataCache = true;
-    bool writeBack = true;
+    bool writeBack = false;
 };
 
 // "10G", "500M", "64k", "1048576", "1.5G" (binary units) -> bytes; nullopt when malformed.

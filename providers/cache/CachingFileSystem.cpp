@@ -147,6 +147,15 @@ private:
     void uploadFinished(uint64_t id, const QByteArray &target, uint64_t bytes,
                         FsResult<FsAttr> result, bool conflictCopy);
     void uploadConflictCopy(uint64_t id, int attempt);
+    // inner_->upload of the staged file, or (for random-write stores without upload())
+    // the same through WRITEs, a truncate and a COMMIT.
+    void uploadStaged(uint64_t id, const QByteArray &path, const QByteArray &ifVersion,
+                      FsDone<FsAttr> done);
+    void uploadViaWrites(uint64_t id, const QByteArray &path, const QByteArray &ifVersion,
+                         FsDone<FsAttr> done);
+    // After a version mismatch: true when the remote already holds exactly our bytes (our
+    // own earlier upload whose success a crash or shutdown kept us from recording).
+    void remoteHoldsOurs(uint64_t id, const QByteArray &path, std::function<void(std::optional<FsAttr>)> done);
     void countersTick();
 
     std::atomic<bool> stopping_{false};
@@ -1224,10 +1233,9 @@ void CachingFileSystem::Core::startUpload(uint64_t id)
     if (newConflict)
         return uploadConflictCopy(id, 1);
     auto self = shared_from_this();
-    inner_->upload(path, staging_.filePath(id), base,
-                   [self, id, path, bytes, toConflictCopy](FsResult<FsAttr> r) {
-                       self->uploadFinished(id, path, bytes, std::move(r), toConflictCopy);
-                   });
+    uploadStaged(id, path, base, [self, id, path, bytes, toConflictCopy](FsResult<FsAttr> r) {
+        self->uploadFinished(id, path, bytes, std::move(r), toConflictCopy);
+    });
 }
 
 void CachingFileSystem::Core::uploadConflictCopy(uint64_t id, int attempt)
@@ -1260,10 +1268,9 @@ void CachingFileSystem::Core::uploadConflictCopy(uint64_t id, int attempt)
             if (auto it = self->staged_.find(id); it != self->staged_.end())
                 bytes = it->q.attr.size;
         }
-        self->inner_->upload(target, self->staging_.filePath(id), QByteArray(),
-                             [self, id, target, bytes](FsResult<FsAttr> u) {
-                                 self->uploadFinished(id, target, bytes, std::move(u), true);
-                             });
+        self->uploadStaged(id, target, QByteArray(), [self, id, target, bytes](FsResult<FsAttr> u) {
+            self->uploadFinished(id, target, bytes, std::move(u), true);
+        });
     });
 }
 
@@ -1286,8 +1293,8 @@ void CachingFileSystem::Core::uploadFinished(uint64_t id, const QByteArray &targ
         Staged &s = *it;
         original = s.q.path;
         if (!result && result.error() == FsError::Exists && !conflictCopy && !s.q.baseVersion.isEmpty()) {
-            // The remote changed underneath: keep both, ours under a conflict name.
-            s.conflict = true;
+            // The remote changed underneath: keep both, ours under a conflict name (unless
+            // the remote's bytes are ours already).
             conflictNow = true;
         } else {
             s.uploading = false;
@@ -1322,9 +1329,21 @@ void CachingFileSystem::Core::uploadFinished(uint64_t id, const QByteArray &targ
         }
     }
     if (conflictNow) {
-        qCInfo(lcCache).noquote() << QString::fromUtf8(original)
-                                  << "changed on the server meanwhile; keeping ours as a conflict copy";
-        return uploadConflictCopy(id, 1);
+        auto self = shared_from_this();
+        remoteHoldsOurs(id, original, [self, id, original, bytes](std::optional<FsAttr> same) {
+            if (same) // our own earlier upload: nothing conflicts
+                return self->uploadFinished(id, original, bytes, *same, false);
+            {
+                std::lock_guard lock(self->mutex_);
+                if (auto it = self->staged_.find(id); it != self->staged_.end())
+                    it->conflict = true;
+            }
+            qCInfo(lcCache).noquote() << QString::fromUtf8(original)
+                                      << "changed on the server meanwhile; keeping ours as a "
+                                         "conflict copy";
+            self->uploadConflictCopy(id, 1);
+        });
+        return;
     }
     if (result) {
         counters_.addBytesOut(bytes);
@@ -1336,8 +1355,21 @@ void CachingFileSystem::Core::uploadFinished(uint64_t id, const QByteArray &targ
         else if (finished)
             meta_.putAttr(target, *result);
         if (finished) {
+            // The uploaded bytes are what the remote now has: keep them as cached blocks
+            // (when they fit comfortably), so reading a file back after saving it is local.
             auto self = shared_from_this();
-            runOnPool([self, id] { self->staging_.remove(id); });
+            const bool adopt = dataCache_ && target == original && bytes > 0
+                && bytes <= config_.maxBytes / 4;
+            const QByteArray validator = validatorFor(*result);
+            runOnPool([self, id, target, bytes, adopt, validator] {
+                for (uint64_t off = 0; adopt && off < bytes; off += kBlock) {
+                    auto data = self->staging_.read(id, off, uint32_t(std::min<uint64_t>(kBlock, bytes - off)));
+                    if (!data || data->isEmpty()
+                        || !self->store_.store(target, validator, uint32_t(off / kBlock), *data))
+                        break;
+                }
+                self->staging_.remove(id);
+            });
         }
     } else {
         counters_.addUploadFailure(uploadErrorText(target, result.error()));
@@ -1346,6 +1378,136 @@ void CachingFileSystem::Core::uploadFinished(uint64_t id, const QByteArray &targ
     publishStagedCounters();
     for (auto &fn : after)
         fn();
+}
+
+void CachingFileSystem::Core::uploadStaged(uint64_t id, const QByteArray &path,
+                                           const QByteArray &ifVersion, FsDone<FsAttr> done)
+{
+    auto self = shared_from_this();
+    inner_->upload(path, staging_.filePath(id), ifVersion,
+                   [self, id, path, ifVersion, done = std::move(done)](FsResult<FsAttr> r) mutable {
+                       if (!r && r.error() == FsError::NotSupported && self->caps_.randomWrites
+                           && self->inner_->capabilities().randomWrites)
+                           return self->uploadViaWrites(id, path, ifVersion, std::move(done));
+                       done(std::move(r));
+                   });
+}
+
+void CachingFileSystem::Core::uploadViaWrites(uint64_t id, const QByteArray &path,
+                                              const QByteArray &ifVersion, FsDone<FsAttr> done)
+{
+    auto self = shared_from_this();
+    struct Job {
+        uint64_t id;
+        QByteArray path;
+        uint64_t size = 0;
+        uint64_t offset = 0;
+        FsDone<FsAttr> done;
+        std::function<void()> next;
+    };
+    auto job = std::make_shared<Job>();
+    job->id = id;
+    job->path = path;
+    job->done = std::move(done);
+    auto finish = [job](FsResult<FsAttr> r) {
+        auto done = std::move(job->done);
+        job->next = nullptr; // break the cycle
+        done(std::move(r));
+    };
+    // Copies the staged file in 1 MiB WRITEs, then truncates to its size and commits.
+    job->next = [self, job, finish] {
+        if (job->offset >= job->size) {
+            FsSetAttr truncate;
+            truncate.size = job->size;
+            self->inner_->setattr(job->path, truncate, [self, job, finish](FsResult<FsAttr> t) {
+                if (!t)
+                    return finish(t.error());
+                self->inner_->commit(job->path, finish);
+            });
+            return;
+        }
+        self->runOnPool([self, job, finish] {
+            const uint32_t n = uint32_t(std::min<uint64_t>(kBlock, job->size - job->offset));
+            auto data = self->staging_.read(job->id, job->offset, n);
+            if (!data)
+                return finish(data.error());
+            self->inner_->write(job->path, job->offset, *data, FsStability::Unstable,
+                                [job, finish](FsResult<FsWriteResult> w) {
+                                    if (!w)
+                                        return finish(w.error());
+                                    job->offset += w->count ? w->count : 1;
+                                    job->next();
+                                });
+        });
+    };
+    auto start = [self, job, finish](FsResult<FsAttr> existing, bool exists) {
+        (void)existing;
+        job->size = self->staging_.size(job->id).value_or(0);
+        if (exists)
+            return job->next();
+        FsSetAttr none;
+        self->inner_->create(parentPath(job->path), leafName(job->path), FsCreateMode::Unchecked,
+                             none, {}, [job, finish](FsResult<FsCreated> c) {
+                                 if (!c)
+                                     return finish(c.error());
+                                 job->next();
+                             });
+    };
+    inner_->getattr(path, [ifVersion, start, finish](FsResult<FsAttr> a) {
+        const bool exists = a.ok();
+        if (!a && a.error() != FsError::NotFound)
+            return finish(a.error());
+        if (!ifVersion.isEmpty() && (!exists || validatorFor(*a) != ifVersion))
+            return finish(FsError::Exists);
+        start(a, exists);
+    });
+}
+
+void CachingFileSystem::Core::remoteHoldsOurs(uint64_t id, const QByteArray &path,
+                                              std::function<void(std::optional<FsAttr>)> done)
+{
+    constexpr uint64_t kCompareLimit = uint64_t(256) << 20;
+    auto self = shared_from_this();
+    inner_->getattr(path, [self, id, path, done = std::move(done)](FsResult<FsAttr> a) mutable {
+        const auto localSize = self->staging_.size(id);
+        if (!a || a->type != FsType::File || !localSize || a->size != *localSize
+            || a->size > kCompareLimit)
+            return done(std::nullopt);
+        // Compare block by block; stop at the first difference.
+        struct Cmp {
+            FsAttr remote;
+            uint64_t offset = 0;
+            std::function<void(std::optional<FsAttr>)> done;
+            std::function<void()> next;
+        };
+        auto cmp = std::make_shared<Cmp>();
+        cmp->remote = *a;
+        cmp->done = std::move(done);
+        auto finish = [cmp](bool same) {
+            auto d = std::move(cmp->done);
+            const FsAttr remote = cmp->remote;
+            cmp->next = nullptr;
+            d(same ? std::optional<FsAttr>(remote) : std::nullopt);
+        };
+        cmp->next = [self, id, path, cmp, finish] {
+            if (cmp->offset >= cmp->remote.size)
+                return finish(true);
+            const uint32_t n = uint32_t(std::min<uint64_t>(kBlock, cmp->remote.size - cmp->offset));
+            self->inner_->read(path, cmp->offset, n, [self, id, cmp, finish](FsResult<FsReadResult> r) {
+                if (!r || r->data.isEmpty())
+                    return finish(false);
+                self->counters_.addBytesIn(uint64_t(r->data.size()));
+                self->runOnPool([self, id, cmp, finish, remote = std::move(r->data)] {
+                    auto local = self->staging_.read(id, cmp->offset, uint32_t(remote.size()));
+                    if (!local || *local != remote)
+                        return finish(false);
+                    cmp->offset += uint64_t(remote.size());
+                    cmp->next();
+                });
+            });
+        };
+        cmp->next();
+    });
 }
 
 void CachingFileSystem::Core::uploadNow()

@@ -37,8 +37,10 @@ std::vector<uint32_t> ReadAhead::onRead(const QByteArray &path, uint32_t first, 
     }
     State &s = *it;
     lru_.splice(lru_.begin(), lru_, s.lru);
-    const bool sequential =
-        first <= s.furthest + 1 && first + kBehindTolerance >= s.furthest;
+    // Parallel READs also skip a little ahead (the one in between is still on its way).
+    const uint32_t aheadTolerance = std::max<uint32_t>(2, s.window);
+    const bool sequential = uint64_t(first) <= uint64_t(s.furthest) + 1 + aheadTolerance
+        && uint64_t(first) + kBehindTolerance >= s.furthest;
     if (!sequential) {
         s.streak = 0;
         s.window = 0;

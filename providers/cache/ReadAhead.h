@@ -1,7 +1,7 @@
 // Tells sequential readers from random ones, per file, and says which blocks to fetch
 // ahead. The Linux client sends many READs in parallel, so they arrive slightly out of
-// order: a read counts as sequential when its first block is at, just behind or right
-// after the furthest block read so far. After two sequential reads in a row the window
+// order: a read counts as sequential when its first block is near the furthest block read
+// so far (up to 16 blocks behind it, or a window's worth ahead). After two sequential reads in a row the window
 // opens at two blocks and doubles with every further sequential read up to the maximum;
 // a random read closes it (random readers fetch only the blocks they touch).
 // Thread-safe; remembers a bounded number of files (least recently read forgotten).

@@ -51,6 +51,8 @@ void CacheTestRemote::Calls::reset()
     getattr = lookup = read = readdir = write = upload = create = remove = rename = setattr =
         other = 0;
     readBytes = 0;
+    readsInFlight = 0;
+    maxReadsInFlight = 0;
 }
 
 CacheTestRemote::CacheTestRemote(const QString &root)
@@ -124,6 +126,14 @@ void CacheTestRemote::read(const QByteArray &path, uint64_t offset, uint32_t cou
                            FsDone<FsReadResult> done)
 {
     ++calls.read;
+    const int now = ++calls.readsInFlight;
+    for (int seen = calls.maxReadsInFlight; now > seen
+         && !calls.maxReadsInFlight.compare_exchange_weak(seen, now);) {
+    }
+    done = [this, done = std::move(done)](FsResult<FsReadResult> r) {
+        --calls.readsInFlight;
+        done(std::move(r));
+    };
     call(std::move(done), [this, path, offset, count](FsDone<FsReadResult> d) {
         local_->read(path, offset, count, [this, d = std::move(d)](FsResult<FsReadResult> r) {
             if (r)

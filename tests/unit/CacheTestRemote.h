@@ -25,6 +25,7 @@ public:
         std::atomic<int> getattr{0}, lookup{0}, read{0}, readdir{0}, write{0}, upload{0},
             create{0}, remove{0}, rename{0}, setattr{0}, other{0};
         std::atomic<uint64_t> readBytes{0};
+        std::atomic<int> readsInFlight{0}, maxReadsInFlight{0};
         void reset();
     };
     Calls calls;

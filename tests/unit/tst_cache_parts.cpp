@@ -1,0 +1,208 @@
+// The cache layer's smaller parts: journal file, upload queue, metadata cache, read-ahead
+// policy, conflict names, size parsing, CRC-32C.
+#include "CacheConfig.h"
+#include "ConflictNamer.h"
+#include "Crc32c.h"
+#include "JournalFile.h"
+#include "MetadataCache.h"
+#include "ReadAhead.h"
+#include "UploadQueue.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace loft;
+using namespace loft::cache;
+using namespace std::chrono_literals;
+
+class TestCacheParts : public QObject {
+    Q_OBJECT
+
+private slots:
+    void crc32cKnownValues()
+    {
+        QCOMPARE(crc32c("123456789", 9), 0xe3069283u); // the standard check value
+        QCOMPARE(crc32c("", 0), 0u);
+        const QByteArray big(100000, 'q');
+        const uint32_t whole = crc32c(big.constData(), size_t(big.size()));
+        const uint32_t split = crc32c(big.constData() + 777, size_t(big.size() - 777),
+                                      crc32c(big.constData(), 777));
+        QCOMPARE(split, whole);
+    }
+
+    void journalReplaysAndCutsTornTail()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("j"));
+        {
+            JournalFile j;
+            QVERIFY(j.open(path, [](const QByteArray &) {}, nullptr));
+            QVERIFY(j.append("one"));
+            QVERIFY(j.append(QByteArray(70000, 'x')));
+            QVERIFY(j.sync());
+        }
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::Append));
+        f.write("\x00\x00\x00\x05\x01\x02", 6); // torn frame
+        f.close();
+        QList<QByteArray> seen;
+        JournalFile j;
+        QVERIFY(j.open(path, [&](const QByteArray &r) { seen.append(r); }, nullptr));
+        QCOMPARE(seen.size(), 2);
+        QCOMPARE(seen[0], QByteArray("one"));
+        QVERIFY(j.append("two"));
+        j.close();
+        seen.clear();
+        QVERIFY(j.open(path, [&](const QByteArray &r) { seen.append(r); }, nullptr));
+        QCOMPARE(seen.size(), 3);
+        QCOMPARE(seen[2], QByteArray("two"));
+        QVERIFY(j.rewrite({"only"}));
+        j.close();
+        seen.clear();
+        QVERIFY(j.open(path, [&](const QByteArray &r) { seen.append(r); }, nullptr));
+        QCOMPARE(seen, QList<QByteArray>{"only"});
+    }
+
+    void uploadQueueReplaysWithoutClose()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("uploads.journal"));
+        const QString crashCopy = dir.filePath(QStringLiteral("copy.journal"));
+        {
+            UploadQueue q;
+            QVERIFY(q.open(path, nullptr));
+            QueuedUpload a;
+            a.id = q.newId();
+            a.path = "docs/a.txt";
+            a.baseVersion = "\"etag-1\"";
+            a.attr.size = 5;
+            a.attr.mtime = {1700000000, 5};
+            a.attr.identity = 42;
+            q.add(a);
+            QueuedUpload b = a;
+            b.id = q.newId();
+            b.path = "b.txt";
+            q.add(b);
+            a.attr.size = 500;
+            q.setAttr(a.id, a.attr);
+            q.rename(a.id, "docs/renamed.txt");
+            q.rebase(a.id, "\"etag-2\"");
+            q.remove(b.id);
+            QVERIFY(q.sync());
+            // What a kill -9 leaves: the journal as appended, never compacted.
+            QVERIFY(QFile::copy(path, crashCopy));
+        }
+        for (const QString &p : {crashCopy, path}) {
+            UploadQueue q;
+            QVERIFY(q.open(p, nullptr));
+            const QList<QueuedUpload> e = q.entries();
+            QCOMPARE(e.size(), 1);
+            QCOMPARE(e[0].path, QByteArray("docs/renamed.txt"));
+            QCOMPARE(e[0].baseVersion, QByteArray("\"etag-2\""));
+            QCOMPARE(e[0].attr.size, uint64_t(500));
+            QCOMPARE(e[0].attr.identity, uint64_t(42));
+            QCOMPARE(e[0].attr.mtime.nsec, 5u);
+            QVERIFY(q.newId() > e[0].id + 1); // ids are never reused
+        }
+    }
+
+    void metadataCacheTtlAndInvalidation()
+    {
+        MetadataCache m(200ms);
+        FsDone<FsAttr> noop = [](FsResult<FsAttr>) {};
+        QVERIFY(!m.attr("a"));
+        QVERIFY(!m.joinAttr("a", noop)); // first asker fetches
+        int joined = 0;
+        FsDone<FsAttr> waiter = [&](FsResult<FsAttr> r) { joined += r.ok() ? 1 : 0; };
+        QVERIFY(m.joinAttr("a", waiter)); // second one waits for it
+        FsAttr attr;
+        attr.size = 7;
+        m.finishAttr("a", attr);
+        QCOMPARE(joined, 1);
+        QCOMPARE(m.attr("a")->value().size, uint64_t(7));
+        // A fetch that an invalidation overtook answers but is not kept.
+        QVERIFY(!m.joinAttr("d/b", noop));
+        m.invalidate("d/b");
+        m.finishAttr("d/b", attr);
+        QVERIFY(!m.attr("d/b"));
+        // Listings answer lookups of present and absent names.
+        FsDone<QList<FsDirEntry>> noList = [](FsResult<QList<FsDirEntry>>) {};
+        QVERIFY(!m.joinListing("d", noList));
+        m.finishListing("d", QList<FsDirEntry>{FsDirEntry{"x", attr}});
+        QCOMPARE(m.attr("d/x")->value().size, uint64_t(7));
+        QCOMPARE(m.attr("d/nope")->error(), FsError::NotFound);
+        m.invalidate("d/x");
+        QVERIFY(!m.listing("d"));
+        QVERIFY(!m.attr("d/nope"));
+        // Trees.
+        m.putAttr("t/u/v", attr);
+        m.invalidateTree("t");
+        QVERIFY(!m.attr("t/u/v"));
+        // Expiry.
+        m.putAttr("e", attr);
+        QVERIFY(m.attr("e"));
+        QTest::qWait(250);
+        QVERIFY(!m.attr("e"));
+    }
+
+    void readAheadTellsSequentialFromRandom()
+    {
+        ReadAhead ra(8);
+        QVERIFY(ra.onRead("f", 0, 0, 100).empty());
+        auto a = ra.onRead("f", 1, 1, 100);
+        QCOMPARE(a, (std::vector<uint32_t>{2, 3}));
+        a = ra.onRead("f", 2, 2, 100);
+        QCOMPARE(a.size(), size_t(4));
+        QCOMPARE(a.front(), 3u);
+        a = ra.onRead("f", 3, 3, 100);
+        QCOMPARE(a.size(), size_t(8));
+        a = ra.onRead("f", 5, 5, 100); // out of order but close: still sequential
+        QCOMPARE(a.size(), size_t(8));
+        QCOMPARE(a.back(), 13u);
+        QVERIFY(ra.onRead("f", 60, 60, 100).empty()); // a jump: random
+        QVERIFY(ra.onRead("f", 20, 20, 100).empty());
+        QVERIFY(ra.onRead("g", 50, 50, 100).empty());
+        // Never past the end of the file.
+        ReadAhead edge(8);
+        edge.onRead("h", 0, 0, 3);
+        QCOMPARE(edge.onRead("h", 1, 1, 3), (std::vector<uint32_t>{2}));
+    }
+
+    void conflictNames()
+    {
+        const QDateTime t(QDate(2026, 11, 26), QTime(4, 46, 22));
+        QCOMPARE(conflictName("report.docx", t), QByteArray("report (conflict 2026-11-26 044622).docx"));
+        QCOMPARE(conflictName("Makefile", t), QByteArray("Makefile (conflict 2026-11-26 044622)"));
+        QCOMPARE(conflictName(".bashrc", t), QByteArray(".bashrc (conflict 2026-11-26 044622)"));
+        QCOMPARE(conflictName("a.tar.gz", t), QByteArray("a.tar (conflict 2026-11-26 044622).gz"));
+        QCOMPARE(conflictName("x.txt", t, 3), QByteArray("x (conflict 2026-11-26 044622 3).txt"));
+        const QByteArray longName = QByteArray(300, 'a') + ".txt";
+        const QByteArray shortened = conflictName(longName, t, 1, 255);
+        QCOMPARE(shortened.size(), 255);
+        QVERIFY(shortened.endsWith(" (conflict 2026-11-26 044622).txt"));
+        // Never cut inside a UTF-8 sequence.
+        const QByteArray umlauts = QString(QString(150, QChar(0x00fc))).toUtf8() + ".md";
+        const QByteArray cut = conflictName(umlauts, t, 1, 255);
+        QVERIFY(cut.size() <= 255);
+        QVERIFY(QString::fromUtf8(cut).toUtf8() == cut);
+    }
+
+    void byteSizes()
+    {
+        QCOMPARE(parseByteSize(QStringLiteral("10G")), std::optional<uint64_t>(10ull << 30));
+        QCOMPARE(parseByteSize(QStringLiteral("500M")), std::optional<uint64_t>(500ull << 20));
+        QCOMPARE(parseByteSize(QStringLiteral("64k")), std::optional<uint64_t>(64ull << 10));
+        QCOMPARE(parseByteSize(QStringLiteral("1.5G")), std::optional<uint64_t>(3ull << 29));
+        QCOMPARE(parseByteSize(QStringLiteral("2GiB")), std::optional<uint64_t>(2ull << 30));
+        QCOMPARE(parseByteSize(QStringLiteral("12345")), std::optional<uint64_t>(12345));
+        QVERIFY(!parseByteSize(QStringLiteral("")));
+        QVERIFY(!parseByteSize(QStringLiteral("lots")));
+        QVERIFY(!parseByteSize(QStringLiteral("-1G")));
+        QVERIFY(cacheDirForSource(QStringLiteral("/c"), QStringLiteral("webdav://a/b"))
+                != cacheDirForSource(QStringLiteral("/c"), QStringLiteral("webdav://a/c")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCacheParts)
+#include "tst_cache_parts.moc"
