@@ -60,8 +60,23 @@ int runServeCommand(const QStringList &arguments)
     QCommandLineOption demoOption(QStringLiteral("demo"),
         QStringLiteral("Serve a demo folder (created with a few sample files) instead of SOURCE."));
     parser.addOptions({portOption, readOnlyOption, stateOption, verboseOption, demoOption});
+    QCommandLineOption identityOption(QStringLiteral("identity"),
+        QStringLiteral("sftp://: log in with this private key file (its passphrase, if any, in "
+                       "LOFT_PASSWORD). Default: ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, "
+                       "id_rsa."),
+        QStringLiteral("FILE"));
+    QCommandLineOption knownHostsOption(QStringLiteral("known-hosts"),
+        QStringLiteral("sftp://: the known_hosts file to check the server's key against "
+                       "(default: ~/.ssh/known_hosts)."),
+        QStringLiteral("FILE"));
+    QCommandLineOption acceptHostKeyOption(QStringLiteral("accept-new-host-key"),
+        QStringLiteral("sftp://: trust a server not yet in known_hosts and add its key there. "
+                       "A changed key is still refused."));
+    parser.addOptions({identityOption, knownHostsOption, acceptHostKeyOption});
     parser.addPositionalArgument(QStringLiteral("SOURCE"),
-        QStringLiteral("A local folder (path or file:///path)."));
+        QStringLiteral("A local folder (path or file:///path), or an SFTP folder:\n"
+                       "sftp://[user@]host[:port]/path (/~/path: in the home folder), with the\n"
+                       "password in the LOFT_PASSWORD environment variable."));
     if (!parser.parse(arguments))
         return fail(parser.errorText());
     if (parser.isSet(QStringLiteral("help"))) {
@@ -92,6 +107,9 @@ int runServeCommand(const QStringList &arguments)
 
     SourceSpec spec;
     spec.readOnly = parser.isSet(readOnlyOption);
+    spec.identityFile = parser.value(identityOption);
+    spec.knownHostsFile = parser.value(knownHostsOption);
+    spec.acceptNewHostKey = parser.isSet(acceptHostKeyOption);
     spec.cacheDir = parser.value(cacheDirOption);
     if (parser.isSet(cacheSizeOption)) {
         spec.cacheBytes = parseByteSize(parser.value(cacheSizeOption));

@@ -1,6 +1,7 @@
 #include "cli/SourceFactory.h"
 
 #include "LocalFileSystem.h"
+#include "SftpFileSystem.h"
 #include "CachingFileSystem.h"
 
 #include <QDir>
@@ -9,14 +10,52 @@
 
 namespace loft {
 
+namespace {
+
+// sftp://[user@]host[:port]/path ("/~/..." is relative to the home folder). The password
+// or the key's passphrase comes from LOFT_PASSWORD. Connecting verifies the host key and
+// the login at once, so such problems are said before anything is served.
+std::shared_ptr<FileSystem> openSftp(const QUrl &url, SourceSpec *spec, QString *error)
+{
+    std::optional<SftpOptions> options = SftpOptions::fromUrl(url, error);
+    if (!options)
+        return nullptr;
+    options->readOnly = spec->readOnly;
+    options->identityFile = spec->identityFile;
+    options->knownHostsFile = spec->knownHostsFile;
+    options->acceptNewHostKey = spec->acceptNewHostKey;
+    options->password = qgetenv("LOFT_PASSWORD");
+    options->keyPassphrase = options->password;
+    SftpConnectError failure;
+    std::unique_ptr<SftpFileSystem> fs = SftpFileSystem::open(*options, &failure);
+    if (!fs) {
+        QString hint;
+        if (failure.kind == SftpConnectError::Kind::HostKeyUnknown)
+            hint = QStringLiteral(" To trust it, run again with --accept-new-host-key.");
+        else if (failure.kind == SftpConnectError::Kind::AuthenticationFailed)
+            hint = QStringLiteral(" (Key file: --identity FILE; password or key passphrase: "
+                                  "the LOFT_PASSWORD environment variable.)");
+        *error = QStringLiteral("cannot serve %1: %2%3")
+                     .arg(options->canonicalUrl(), failure.message, hint);
+        return nullptr;
+    }
+    spec->canonical = options->canonicalUrl();
+    return fs;
+}
+
+} // namespace
+
 static std::shared_ptr<FileSystem> openProvider(const QString &argument, SourceSpec *spec,
                                                 QString *error)
 {
     QString path = argument;
     const QUrl url(argument);
     if (argument.contains(QLatin1String("://"))) {
+        if (url.scheme() == QLatin1String("sftp"))
+            return openSftp(url, spec, error);
         if (url.scheme() != QLatin1String("file")) {
-            *error = QStringLiteral("unknown source scheme \"%1\": use a folder path or file:///path")
+            *error = QStringLiteral("unknown source scheme \"%1\": use a folder path, file:///path "
+                                    "or sftp://[user@]host[:port]/path")
                          .arg(url.scheme());
             return nullptr;
         }

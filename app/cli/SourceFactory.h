@@ -1,4 +1,4 @@
-// Turns a SOURCE argument (a path, file:///path, and later webdav:// or sftp://) into
+// Turns a SOURCE argument (a path, file:///path, sftp://..., and later webdav://) into
 // a provider, with one clear error line when it cannot.
 #pragma once
 
@@ -18,6 +18,10 @@ struct SourceSpec {
     QString cacheDir;                     // base folder; each source gets a subfolder
     std::optional<uint64_t> cacheBytes;   // limit of cached + staged bytes
     std::optional<int> uploadDelayMs;     // idle time before a written file is uploaded
+    // sftp:// sources (the password or key passphrase comes from LOFT_PASSWORD).
+    QString identityFile;        // private key file; empty: ssh-agent and ~/.ssh/id_*
+    QString knownHostsFile;      // empty: ~/.ssh/known_hosts
+    bool acceptNewHostKey = false; // trust an unknown host's key and record it
 };
 
 std::shared_ptr<FileSystem> openSource(const QString &argument, SourceSpec *spec, QString *error);
