@@ -107,6 +107,20 @@ int runServeCommand(const QStringList &arguments)
 
     SourceSpec spec;
     spec.readOnly = parser.isSet(readOnlyOption);
+    spec.cacheDir = parser.value(cacheDirOption);
+    if (parser.isSet(cacheSizeOption)) {
+        spec.cacheBytes = parseByteSize(parser.value(cacheSizeOption));
+        if (!spec.cacheBytes || *spec.cacheBytes < (uint64_t(1) << 20))
+            return fail(QStringLiteral("--cache-size needs a size of at least 1M, such as 10G "
+                                       "or 500M"));
+    }
+    if (parser.isSet(uploadDelayOption)) {
+        bool ok = false;
+        const double seconds = parser.value(uploadDelayOption).toDouble(&ok);
+        if (!ok || seconds < 0 || seconds > 86400)
+            return fail(QStringLiteral("--upload-delay needs a number of seconds from 0 to 86400"));
+        spec.uploadDelayMs = int(seconds * 1000);
+    }
     spec.identityFile = parser.value(identityOption);
     spec.knownHostsFile = parser.value(knownHostsOption);
     spec.acceptNewHostKey = parser.isSet(acceptHostKeyOption);

@@ -63,8 +63,9 @@ void TaskScheduler::run()
             continue;
         }
         const auto first = byTime_.begin();
-        if (first->first > Clock::now()) {
-            wake_.wait_until(lock, first->first);
+        const Clock::time_point due = first->first; // a copy: stop() may free the node
+        if (due > Clock::now()) {
+            wake_.wait_until(lock, due);
             continue;
         }
         const uint64_t id = first->second;

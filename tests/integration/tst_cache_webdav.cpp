@@ -161,7 +161,15 @@ private slots:
         s.writeFile("big.bin", data);
         QVERIFY(fs->waitForUploads(30s));
         QCOMPARE(apache_->readFile(onServer("big.bin")), data);
+        // What was uploaded stays cached: reading it back sends no GET.
+        QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
         int mark = apache_->accessLog().size();
+        QCOMPARE(s.readAll("big.bin"), data);
+        QCOMPARE(requests("GET", mark), 0);
+        // Cold, then warm.
+        fs->clearCache();
+        QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(0));
+        mark = apache_->accessLog().size();
         QCOMPARE(s.readAll("big.bin"), data);
         QVERIFY(requests("GET", mark) > 0);
         QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
