@@ -68,9 +68,14 @@ check_eq stream_dd_ok 0 cat /tmp/stream.rc
 set -- $(write_stats); sent=$(($2 - w_bytes0)) ops=$(($1 - w_ops0))
 note stream_write_bytes "$sent"
 note stream_sent_before_kill "$sent_before_kill"
-# 64 MiB once, plus again what had been sent but not committed before the kill. (A server
-# that answers every WRITE with FILE_SYNC leaves nothing uncommitted: the client then never
-# sends COMMIT, and there is nothing to resend.)
+# 64 MiB once, plus again what had been answered but not committed before the kill. The
+# client counts a WRITE's bytes when its answer arrives, so $sent_before_kill is (about) what
+# was answered with the old verifier; once the COMMIT brings the new one, all of that must go
+# out again. (WRITEs still in flight at the kill are retransmitted, not counted here.)
+# Half of it is the bar, for the WRITEs answered between the sample and the kill.
+# A server that answers every WRITE with FILE_SYNC leaves nothing uncommitted: the client
+# never sends COMMIT and nothing needs resending. nfs-ganesha derives its verifier from its
+# start time in seconds, so a restart within the same second keeps it and this check fails.
 c_ops=$(($(commit_ops) - c_ops0))
 note stream_commits "$c_ops"
 resent() {
