@@ -36,7 +36,20 @@ check_eq bigdir_names "$(md5 </tmp/names3000)" sh -c 'ls big | md5sum | cut -d" 
 check_eq bigdir_readdir_order_unique 3000 sh -c 'find big -mindepth 1 | sort -u | wc -l'
 check_eq bigdir_stat_all 3000 sh -c 'ls -l big | grep -c "^-"'
 host_hook bigdir_full
-check bigdir_remove_half sh -c 'rm big/f*[13579]'
+# Remove the odd half while listing the folder (READDIR paging while it changes): the
+# listing may or may not see an odd name, but must see every even one, and each only once.
+drop_caches
+( rm big/f*[13579]; echo $? >/tmp/rm.rc ) &
+rmpid=$!
+usleep 300000
+find big -mindepth 1 -maxdepth 1 >/tmp/during
+rm_done() { wait_gone "$rmpid" 120 && [ "$(cat /tmp/rm.rc)" = 0 ]; }
+check bigdir_remove_half rm_done
+wait "$rmpid"
+check_eq bigdir_list_while_removing_no_duplicates "" sh -c 'sort /tmp/during | uniq -d | head -n 3'
+check_eq bigdir_list_while_removing_sees_the_rest 1500 sh -c 'grep -c "[02468]$" /tmp/during'
+note listed_while_removing "$(wc -l </tmp/during)"
+rm -f /tmp/during /tmp/rm.rc
 drop_caches
 check_eq bigdir_half_names "$(md5 </tmp/names1500)" sh -c 'ls big | md5sum | cut -d" " -f1'
 host_hook bigdir_half
