@@ -171,6 +171,13 @@ int runServeCommand(const QStringList &arguments)
     if (!state.savePort(server.port(), &error))
         qWarning().noquote() << error;
 
+    // Catch SIGINT/SIGTERM before the URL goes out: a parent that reads the URL and
+    // stops the server at once must still get a clean exit 0, not death by signal.
+    // (Not earlier: server.start() runs a local event loop that quit() would end.)
+    UnixSignalWatcher signalWatcher;
+    QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested,
+                     QCoreApplication::instance(), [](int) { QCoreApplication::quit(); });
+
     NfsMountTarget target;
     target.port = server.port();
     target.exportPath = QString::fromLatin1(state.exportPath());
@@ -188,9 +195,6 @@ int runServeCommand(const QStringList &arguments)
     out.flush();
     std::fflush(stdout);
 
-    UnixSignalWatcher signalWatcher;
-    QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested,
-                     QCoreApplication::instance(), [](int) { QCoreApplication::quit(); });
     QCoreApplication::exec();
     server.stop();
     if (auto *cache = dynamic_cast<CachingFileSystem *>(fs.get())) {

@@ -50,6 +50,11 @@ RpcConnection::RpcConnection(qintptr descriptor, RpcDispatcher &dispatcher,
     ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
     const int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+#if !defined(MSG_NOSIGNAL) && defined(SO_NOSIGPIPE)
+    // Writing to a connection the client already closed must not raise SIGPIPE (which
+    // would kill the whole server); where send flags cannot say so, the socket does.
+    ::setsockopt(fd_, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+#endif
     peer_ = peerName(fd_);
     readNotifier_ = new QSocketNotifier(fd_, QSocketNotifier::Read, this);
     writeNotifier_ = new QSocketNotifier(fd_, QSocketNotifier::Write, this);
@@ -158,7 +163,16 @@ void RpcConnection::flush()
             iov[n].iov_base = const_cast<char *>(it->constData()) + skip;
             iov[n].iov_len = size_t(it->size() - skip);
         }
-        ssize_t written = ::writev(fd_, iov, n);
+#ifdef MSG_NOSIGNAL
+        // writev(2) would raise SIGPIPE on a connection the client has closed, killing
+        // the server; sendmsg with MSG_NOSIGNAL reports EPIPE instead.
+        msghdr msg{};
+        msg.msg_iov = iov;
+        msg.msg_iovlen = decltype(msg.msg_iovlen)(n);
+        ssize_t written = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+#else
+        ssize_t written = ::writev(fd_, iov, n); // SO_NOSIGPIPE is set on the socket
+#endif
         if (written < 0) {
             if (errno == EINTR)
                 continue;

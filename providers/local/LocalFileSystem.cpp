@@ -194,6 +194,11 @@ LocalFileSystem::LocalFileSystem(const QString &rootPath, bool readOnly,
         const long nameMax = ::fpathconf(resolver_.rootFd(), _PC_NAME_MAX);
         if (nameMax > 0 && nameMax < long(capabilities_.maxNameBytes))
             capabilities_.maxNameBytes = uint32_t(nameMax);
+        // A folder on a read-only mount is a read-only source: say so up front (ACCESS
+        // then grants no MODIFY/EXTEND/DELETE) rather than only failing each change.
+        struct statvfs vfs;
+        if (::fstatvfs(resolver_.rootFd(), &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+            capabilities_.readOnly = true;
 #if defined(__APPLE__) && defined(_PC_CASE_SENSITIVE)
         capabilities_.caseInsensitive = ::fpathconf(resolver_.rootFd(), _PC_CASE_SENSITIVE) == 0;
 #endif

@@ -14,6 +14,8 @@
 //   halves, high bit cleared, become mtime and atime seconds of the new, empty file. The
 //   client's following SETATTR replaces them.
 // - A provider whose root could not be opened answers every call with Unavailable.
+// - A root on a read-only mount (checked when the provider opens) makes the provider
+//   read-only, as if readOnly had been asked for.
 // - fsstat reports the filesystem holding the root; `path` is validated, not resolved.
 // - READ returns at most kMaxReadBytes per call (a short read, not an error).
 // - Open descriptors are cached per path (OpenFileCache): a file created read-only stays

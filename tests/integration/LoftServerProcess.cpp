@@ -4,6 +4,9 @@
 #include <QRegularExpression>
 
 #include <csignal>
+#ifdef Q_OS_LINUX
+#include <sys/prctl.h>
+#endif
 
 namespace loft::test {
 
@@ -75,6 +78,10 @@ bool LoftServerProcess::start(const QString &sourceDir, const LoftServeOptions &
     args << sourceDir;
 
     process_ = std::make_unique<QProcess>();
+#ifdef Q_OS_LINUX
+    // Should the test itself die (crash, CTest timeout), the server goes with it.
+    process_->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+#endif
     if (options.wrapper.isEmpty()) {
         process_->setProgram(loftBinary());
         process_->setArguments(args);
@@ -120,7 +127,7 @@ bool LoftServerProcess::start(const QString &sourceDir, const LoftServeOptions &
     return true;
 }
 
-bool LoftServerProcess::stop()
+bool LoftServerProcess::stop(int signal)
 {
     if (!process_)
         return true;
@@ -131,10 +138,11 @@ bool LoftServerProcess::stop()
         process_.reset();
         return false;
     }
-    ::kill(pid_t(process_->processId()), SIGTERM);
+    ::kill(pid_t(process_->processId()), signal);
     if (!process_->waitForFinished(kStopTimeoutMs)) {
-        error_ = QStringLiteral("loft serve did not exit within %1 ms of SIGTERM")
-                     .arg(kStopTimeoutMs);
+        error_ = QStringLiteral("loft serve did not exit within %1 ms of signal %2")
+                     .arg(kStopTimeoutMs)
+                     .arg(signal);
         kill();
         return false;
     }

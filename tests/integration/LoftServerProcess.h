@@ -9,6 +9,7 @@
 #include <QStringList>
 #include <QTemporaryDir>
 
+#include <csignal>
 #include <memory>
 
 namespace loft::test {
@@ -30,8 +31,9 @@ public:
 
     // Starts `loft serve` on `sourceDir` and waits (bounded) for its URL line.
     bool start(const QString &sourceDir, const LoftServeOptions &options = {});
-    // SIGTERM, then waits (bounded) for the exit; true when it exited normally with 0.
-    bool stop();
+    // Sends `signal` (SIGTERM by default), then waits (bounded) for the exit; true when it
+    // exited normally with code 0.
+    bool stop(int signal = SIGTERM);
     // SIGKILL and reap; used by cleanup paths.
     void kill();
 

@@ -1,4 +1,240 @@
+// File handles and write verifiers across a restart of `loft serve` (same --state-dir,
+// source and port), handles to objects that changed while the server was down, and
+// handles that were tampered with.
+
+#include "LoftServerProcess.h"
+#include "NfsTestClient.h"
+#include "TestFolder.h"
+
+#include <QDir>
+#include <QTemporaryDir>
 #include <QtTest>
-class T : public QObject { Q_OBJECT };
-QTEST_GUILESS_MAIN(T)
+
+#include <csignal>
+#include <sys/stat.h>
+
+#include <nfsc/libnfs.h>
+#include <nfsc/libnfs-raw.h>
+#include <nfsc/libnfs-raw-nfs.h>
+
+using namespace loft::test;
+
+class NfsRestart : public QObject {
+    Q_OBJECT
+
+private:
+    QString disk(const QString &rel) const { return source_->path() + QLatin1Char('/') + rel; }
+
+    std::unique_ptr<QTemporaryDir> source_;
+    std::unique_ptr<QTemporaryDir> state_;
+    std::unique_ptr<LoftServerProcess> server_;
+
+private slots:
+    void init()
+    {
+        source_ = std::make_unique<QTemporaryDir>();
+        state_ = std::make_unique<QTemporaryDir>();
+        server_ = std::make_unique<LoftServerProcess>();
+        QVERIFY(source_->isValid() && state_->isValid());
+    }
+
+    void cleanup()
+    {
+        server_.reset(); // kills the server if a test left it running
+        source_.reset();
+        state_.reset();
+    }
+
+    void handlesAndVerifierAcrossRestart()
+    {
+        QVERIFY(writeFile(disk(QStringLiteral("keep/data.txt")), "persistent data"));
+        QVERIFY(writeFile(disk(QStringLiteral("keep/sub/deep.txt")), "deep data"));
+        QVERIFY(writeFile(disk(QStringLiteral("keep/listed.txt")), "listed"));
+        QVERIFY(writeFile(disk(QStringLiteral("gone.txt")), "will be deleted"));
+        QVERIFY(writeFile(disk(QStringLiteral("replaced.txt")), "old object"));
+        QVERIFY(writeFile(disk(QStringLiteral("to-rename.txt")), "renamed before restart"));
+
+        LoftServeOptions options;
+        options.stateDir = state_->path();
+        QVERIFY2(server_->start(source_->path(), options), qPrintable(server_->errorString()));
+        const QString firstUrl = server_->url();
+        const quint16 port = server_->port();
+
+        Fh data, deep, listed, gone, replaced, created, renamed, keepDir;
+        uint64_t dataFileId = 0;
+        QByteArray verifier1;
+        {
+            NfsTestClient c;
+            QVERIFY2(c.connectRaw(port) && c.mountRaw(server_->exportPath()),
+                     qPrintable(c.lastError()));
+            const LookupRes d = c.lookupPath("keep/data.txt");
+            LOFT_COMPARE_STATUS(c, d, NFS3_OK);
+            data = d.fh;
+            dataFileId = d.attr->fileid;
+            deep = c.lookupPath("keep/sub/deep.txt").fh;
+            keepDir = c.lookupPath("keep").fh;
+            gone = c.lookupPath("gone.txt").fh;
+            replaced = c.lookupPath("replaced.txt").fh;
+            QVERIFY(!deep.isEmpty() && !keepDir.isEmpty() && !gone.isEmpty() && !replaced.isEmpty());
+            // A handle the client only ever saw in a READDIRPLUS reply.
+            const ReaddirRes page = c.readdirplus(keepDir, 0, {}, 8192, 65536);
+            LOFT_COMPARE_STATUS(c, page, NFS3_OK);
+            for (const DirEntry &e : page.entries)
+                if (e.name == "listed.txt")
+                    listed = e.fh;
+            QVERIFY(!listed.isEmpty());
+            // A file made through NFS, and one renamed through NFS.
+            const CreateRes cr = c.create(keepDir, "created.txt", CreateHow::Guarded);
+            LOFT_COMPARE_STATUS(c, cr, NFS3_OK);
+            created = cr.fh;
+            const WriteRes w1 = c.write(created, 0, "written", UNSTABLE);
+            LOFT_COMPARE_STATUS(c, w1, NFS3_OK);
+            const WriteRes w2 = c.write(created, 7, " twice", UNSTABLE);
+            LOFT_COMPARE_STATUS(c, w2, NFS3_OK);
+            QCOMPARE(w2.verf, w1.verf); // the same within one run
+            LOFT_COMPARE_STATUS(c, c.commit(created), NFS3_OK);
+            verifier1 = w1.verf;
+            renamed = c.lookupPath("to-rename.txt").fh;
+            LOFT_COMPARE_STATUS(c, c.rename(c.rootFh(), "to-rename.txt", keepDir, "moved.txt"),
+                                NFS3_OK);
+        }
+        QVERIFY2(server_->stop(), qPrintable(server_->errorString()));
+
+        // While the server is down: one file deleted, one replaced by another object.
+        QVERIFY(QFile::remove(disk(QStringLiteral("gone.txt"))));
+        QVERIFY(writeFile(disk(QStringLiteral("replacement.tmp")), "new object"));
+        QCOMPARE(::rename(QFile::encodeName(disk(QStringLiteral("replacement.tmp"))),
+                          QFile::encodeName(disk(QStringLiteral("replaced.txt")))),
+                 0);
+
+        options.port = port;
+        QVERIFY2(server_->start(source_->path(), options), qPrintable(server_->errorString()));
+        QCOMPARE(server_->url(), firstUrl); // same port, same secret export path
+
+        NfsTestClient c; // a client that kept its handles, as the OS client does
+        QVERIFY2(c.connectRaw(port), qPrintable(c.lastError()));
+        AttrRes a = c.getattr(data);
+        LOFT_COMPARE_STATUS(c, a, NFS3_OK);
+        QCOMPARE(a.attr->fileid, dataFileId);
+        ReadRes r = c.read(data, 0, 100);
+        LOFT_COMPARE_STATUS(c, r, NFS3_OK);
+        QCOMPARE(r.data, QByteArray("persistent data"));
+        r = c.read(deep, 0, 100);
+        LOFT_COMPARE_STATUS(c, r, NFS3_OK);
+        QCOMPARE(r.data, QByteArray("deep data"));
+        r = c.read(listed, 0, 100);
+        LOFT_COMPARE_STATUS(c, r, NFS3_OK);
+        QCOMPARE(r.data, QByteArray("listed"));
+        r = c.read(created, 0, 100);
+        LOFT_COMPARE_STATUS(c, r, NFS3_OK);
+        QCOMPARE(r.data, QByteArray("written twice"));
+        r = c.read(renamed, 0, 100);
+        LOFT_COMPARE_STATUS(c, r, NFS3_OK);
+        QCOMPARE(r.data, QByteArray("renamed before restart"));
+        LOFT_COMPARE_STATUS(c, c.lookup(keepDir, "data.txt"), NFS3_OK);
+        QCOMPARE(c.lookup(keepDir, "data.txt").fh, data);
+
+        // Gone while down: STALE, not some other object.
+        LOFT_COMPARE_STATUS(c, c.getattr(gone), NFS3ERR_STALE);
+        LOFT_COMPARE_STATUS(c, c.read(gone, 0, 10), NFS3ERR_STALE);
+        LOFT_COMPARE_STATUS(c, c.getattr(replaced), NFS3ERR_STALE);
+        QVERIFY2(c.mountRaw(server_->exportPath()), qPrintable(c.lastError()));
+        const LookupRes newObject = c.lookup(c.rootFh(), "replaced.txt");
+        LOFT_COMPARE_STATUS(c, newObject, NFS3_OK);
+        QVERIFY(newObject.fh != replaced);
+        r = c.read(newObject.fh, 0, 100);
+        QCOMPARE(r.data, QByteArray("new object"));
+        // The old handle stays stale even after the name was looked up again.
+        LOFT_COMPARE_STATUS(c, c.getattr(replaced), NFS3ERR_STALE);
+
+        // A new run, a new write verifier: the client resends what was not committed.
+        const WriteRes w = c.write(created, 0, "W", UNSTABLE);
+        LOFT_COMPARE_STATUS(c, w, NFS3_OK);
+        QVERIFY(w.verf != verifier1);
+        const CommitRes cm = c.commit(created);
+        LOFT_COMPARE_STATUS(c, cm, NFS3_OK);
+        QCOMPARE(cm.verf, w.verf);
+
+        // And an ordinary mount of the same URL works.
+        NfsTestClient hl;
+        QVERIFY2(hl.mount(server_->libnfsUrl()), qPrintable(hl.lastError()));
+        nfs_stat_64 st;
+        QVERIFY2(nfs_stat64(hl.nfs(), "/keep/moved.txt", &st) == 0, qPrintable(hl.nfsError()));
+        QCOMPARE(st.nfs_size, uint64_t(22));
+
+        QVERIFY2(server_->stop(), qPrintable(server_->errorString()));
+    }
+
+    void rememberedPortAndSigint()
+    {
+        LoftServeOptions options;
+        options.stateDir = state_->path();
+        QVERIFY2(server_->start(source_->path(), options), qPrintable(server_->errorString()));
+        const QString url = server_->url();
+        QVERIFY2(server_->stop(SIGINT), qPrintable(server_->errorString()));
+        // Without --port the server comes back on the port it had (clients keep it).
+        QVERIFY2(server_->start(source_->path(), options), qPrintable(server_->errorString()));
+        QCOMPARE(server_->url(), url);
+        QVERIFY2(server_->stop(), qPrintable(server_->errorString()));
+    }
+
+    void tamperedHandles()
+    {
+        QVERIFY(writeFile(disk(QStringLiteral("file.txt")), "content"));
+        LoftServeOptions options;
+        options.stateDir = state_->path();
+        QVERIFY2(server_->start(source_->path(), options), qPrintable(server_->errorString()));
+        NfsTestClient c;
+        QVERIFY2(c.connectRaw(server_->port()) && c.mountRaw(server_->exportPath()),
+                 qPrintable(c.lastError()));
+        const LookupRes f = c.lookup(c.rootFh(), "file.txt");
+        LOFT_COMPARE_STATUS(c, f, NFS3_OK);
+        QCOMPARE(f.fh.size(), 25);
+
+        // One MAC byte flipped, anywhere in the MAC.
+        for (int i = 9; i < f.fh.size(); ++i) {
+            Fh forged = f.fh;
+            forged[i] = char(forged[i] ^ 0x01);
+            const int status = c.getattr(forged).status;
+            QVERIFY2(status == NFS3ERR_BADHANDLE || status == NFS3ERR_STALE,
+                     qPrintable(QStringLiteral("byte %1: %2").arg(i).arg(nfsStatusName(status))));
+            QVERIFY(c.read(forged, 0, 10).status != NFS3_OK);
+        }
+        // Another file id with the old MAC (guessing neighbours' handles).
+        for (int i = 1; i < 9; ++i) {
+            Fh forged = f.fh;
+            forged[i] = char(forged[i] ^ 0x01);
+            LOFT_COMPARE_STATUS(c, c.getattr(forged), NFS3ERR_BADHANDLE);
+        }
+        // A root handle with its MAC flipped.
+        Fh forgedRoot = c.rootFh();
+        forgedRoot[24] = char(forgedRoot[24] ^ 0x80);
+        LOFT_COMPARE_STATUS(c, c.lookup(forgedRoot, "file.txt"), NFS3ERR_BADHANDLE);
+        // Wrong lengths.
+        for (int len : {0, 1, 8, 24, 26, 32, 64}) {
+            Fh wrong = f.fh.leftJustified(len, 'A', true);
+            LOFT_COMPARE_STATUS(c, c.getattr(wrong), NFS3ERR_BADHANDLE);
+        }
+        // Still fine after all that.
+        LOFT_COMPARE_STATUS(c, c.getattr(f.fh), NFS3_OK);
+
+        // A handle of another installation (another MAC key) for the same folder.
+        QTemporaryDir otherState;
+        LoftServerProcess other;
+        options.stateDir = otherState.path();
+        QVERIFY2(other.start(source_->path(), options), qPrintable(other.errorString()));
+        NfsTestClient oc;
+        QVERIFY2(oc.connectRaw(other.port()) && oc.mountRaw(other.exportPath()),
+                 qPrintable(oc.lastError()));
+        const LookupRes foreign = oc.lookup(oc.rootFh(), "file.txt");
+        LOFT_COMPARE_STATUS(oc, foreign, NFS3_OK);
+        LOFT_COMPARE_STATUS(c, c.getattr(foreign.fh), NFS3ERR_BADHANDLE);
+        LOFT_COMPARE_STATUS(c, c.getattr(oc.rootFh()), NFS3ERR_BADHANDLE);
+        QVERIFY(c.mnt(other.exportPath()).status != 0); // and not its export path either
+        QVERIFY2(other.stop(), qPrintable(other.errorString()));
+        QVERIFY2(server_->stop(), qPrintable(server_->errorString()));
+    }
+};
+
+QTEST_GUILESS_MAIN(NfsRestart)
 #include "tst_nfs_restart.moc"
