@@ -74,9 +74,10 @@ int runServeCommand(const QStringList &arguments)
                        "A changed key is still refused."));
     parser.addOptions({identityOption, knownHostsOption, acceptHostKeyOption});
     parser.addPositionalArgument(QStringLiteral("SOURCE"),
-        QStringLiteral("A local folder (path or file:///path), or an SFTP folder:\n"
-                       "sftp://[user@]host[:port]/path (/~/path: in the home folder), with the\n"
-                       "password in the LOFT_PASSWORD environment variable."));
+        QStringLiteral("A local folder (path or file:///path), a WebDAV folder:\n"
+                       "webdav://[user@]host[:port]/path (https: webdavs://...), or an SFTP\n"
+                       "folder: sftp://[user@]host[:port]/path (/~/path: in the home folder),\n"
+                       "with the password in the LOFT_PASSWORD environment variable."));
     if (!parser.parse(arguments))
         return fail(parser.errorText());
     if (parser.isSet(QStringLiteral("help"))) {

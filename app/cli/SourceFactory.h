@@ -1,5 +1,8 @@
-// Turns a SOURCE argument (a path, file:///path, sftp://..., and later webdav://) into
-// a provider, with one clear error line when it cannot.
+// Turns a SOURCE argument (a path, file:///path, webdav://[user@]host[:port]/path,
+// webdavs://... or sftp://[user@]host[:port]/path, with the password in LOFT_PASSWORD)
+// into a provider, with one clear
+// error line when it cannot. A WebDAV source is checked (its root fetched) before it is
+// returned, so a wrong address, password or certificate is reported at once.
 #pragma once
 
 #include "FileSystem.h"
@@ -11,7 +14,8 @@
 namespace loft {
 
 struct SourceSpec {
-    QString canonical; // stable identity of the source, e.g. "file:///home/me/Docs"
+    QString canonical; // stable identity of the source, e.g. "file:///home/me/Docs" or
+                       // "webdav://me@host:8080/dav" (never a password)
     bool readOnly = false;
     // Remote sources (capabilities().remote) come back wrapped in the cache layer
     // (providers/cache). Unset values take the cache's defaults.

@@ -1,0 +1,50 @@
+// Apache httpd with mod_dav/mod_dav_fs as a plain process on a loopback port, configured
+// from scratch in a temporary folder (no system config is read):
+//   http(s)://127.0.0.1:PORT/dav/        the WebDAV folder (root() on disk)
+//   .../dav/norange/                     the same, but Range headers are dropped, so GETs
+//                                        answer 200 with the whole file
+// with Basic or Digest authentication (or none), and optionally TLS with a freshly made
+// self-signed certificate. Run as root it serves as www-data (Apache refuses root).
+// Every request is logged to accessLog() as "METHOD PATH STATUS".
+#pragma once
+
+#include "DavTestServer.h"
+
+namespace loft::test {
+
+class ApacheDavServer final : public DavTestServer {
+public:
+    enum class Auth { None, Basic, Digest };
+    struct Options {
+        Auth auth = Auth::Basic;
+        bool tls = false;
+        QString user = QStringLiteral("alice");
+        QString password = QStringLiteral("wonder land");
+    };
+
+    explicit ApacheDavServer(const Options &options);
+    ApacheDavServer() : ApacheDavServer(Options{}) {}
+
+    static bool available();
+
+    bool start() override;
+    QUrl url() const override;
+    QByteArray log() const override;
+
+    // "METHOD PATH STATUS" per request, oldest first.
+    QStringList accessLog() const;
+    // The PEM certificate of the TLS variant.
+    QString certificateFile() const;
+
+protected:
+    void chownForServer(const QString &path) const override;
+
+private:
+    bool writeConfig();
+
+    Options options_;
+    QString confDir_;
+    bool configured_ = false;
+};
+
+} // namespace loft::test
