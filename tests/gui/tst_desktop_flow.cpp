@@ -251,6 +251,29 @@ private slots:
         QVERIFY(!child<QPushButton>(w, "editButton")->isEnabled());
         QVERIFY(QFileInfo::exists(source_ + QStringLiteral("/hello.txt"))); // nothing deleted
     }
+
+    void quitOffersToWaitForUploads()
+    {
+        // A mount with files still uploading (as the cache layer reports them).
+        MountSnapshot busy;
+        busy.id = QStringLiteral("busy");
+        busy.name = QStringLiteral("Busy");
+        busy.state = MountState::Mounted;
+        busy.uploads = {{QStringLiteral("a.txt"), 10, 100, false}, {QStringLiteral("b.txt"), 0, 50, false}};
+        app_->mounts()->setSnapshots({busy});
+        QSignalSpy quit(app_.get(), &DesktopController::quitReady);
+        app_->requestQuit();
+        QTRY_VERIFY(app_->currentMessage() && app_->currentMessage()->isVisible());
+        QMessageBox *box = app_->currentMessage();
+        QCOMPARE(box->text(), QStringLiteral("2 file(s) are still uploading."));
+        QVERIFY(buttonWithText(box, QStringLiteral("Wait for Uploads")));
+        QTest::mouseClick(buttonWithText(box, QStringLiteral("Wait for Uploads")), Qt::LeftButton);
+        QTest::qWait(200);
+        QCOMPARE(quit.size(), 0); // still waiting
+        busy.uploads.clear();     // the uploads finish
+        app_->mounts()->setSnapshots({busy});
+        QTRY_COMPARE(quit.size(), 1); // then it unmounts everything and quits
+    }
 };
 
 QTEST_MAIN(TestDesktopFlow)

@@ -5,13 +5,16 @@
 #include "InlineMessage.h"
 #include "MountDialog.h"
 #include "TrayIcons.h"
+#include "TrayController.h"
 #include "gui/SourceConnectionTester.h"
+#include "models/MountListModel.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
 #include <QLineEdit>
+#include <QMenu>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSpinBox>
@@ -268,6 +271,49 @@ private slots:
         QVERIFY(!edited.readOnly);
         QVERIFY(d.secretChanged());
         QCOMPARE(d.secret(), QStringLiteral("new password"));
+    }
+
+    void trayMenuTogglesAMountWithOneClick()
+    {
+        MountListModel model;
+        MountSnapshot docs;
+        docs.id = QStringLiteral("docs");
+        docs.name = QStringLiteral("Documents");
+        docs.state = MountState::Mounted;
+        MountSnapshot photos;
+        photos.id = QStringLiteral("photos");
+        photos.name = QStringLiteral("Photos");
+        model.setSnapshots({docs, photos});
+        TrayController tray(&model);
+        QCOMPARE(tray.state(), TrayState::Mounted);
+        QAction *docsAction = nullptr, *photosAction = nullptr;
+        for (QAction *a : tray.menu()->actions()) {
+            if (a->data().toString() == QLatin1String("docs"))
+                docsAction = a;
+            if (a->data().toString() == QLatin1String("photos"))
+                photosAction = a;
+        }
+        QVERIFY(docsAction && photosAction);
+        QCOMPARE(docsAction->text(), QStringLiteral("Documents\tMounted"));
+        QVERIFY(docsAction->isChecked());
+        QCOMPARE(photosAction->text(), QStringLiteral("Photos\tNot mounted"));
+        QVERIFY(!photosAction->isChecked());
+        QSignalSpy toggled(&tray, &TrayController::toggleMountRequested);
+        photosAction->trigger();
+        QCOMPARE(toggled.size(), 1);
+        QCOMPARE(toggled.first().first().toString(), QStringLiteral("photos"));
+        // With one mount mounted, "Open in File Manager" names it.
+        QStringList texts;
+        for (QAction *a : tray.menu()->actions())
+            texts << a->text();
+        QVERIFY(texts.contains(QStringLiteral("&Open Documents in File Manager")));
+        QVERIFY(texts.contains(QStringLiteral("&Add Mount…")));
+        QVERIFY(texts.contains(QStringLiteral("&Status…")));
+        QVERIFY(texts.contains(QStringLiteral("&Quit Loft")));
+        // An error anywhere shows on the tray icon.
+        photos.state = MountState::Error;
+        model.setSnapshots({docs, photos});
+        QCOMPARE(tray.state(), TrayState::Error);
     }
 
     void keyboardReachesEveryField()
