@@ -1,5 +1,6 @@
 #include "gui/DesktopController.h"
 
+#include "EnglishPlurals.h"
 #include "MountDialog.h"
 #include "StatusWindow.h"
 #include "TrayController.h"
@@ -39,6 +40,7 @@ DesktopController::DesktopController(DesktopOptions options, QObject *parent)
     qRegisterMetaType<MountConfig>();
     qRegisterMetaType<QList<MountConfig>>();
     ui::TrayIcons::initResources();
+    ui::EnglishPlurals::install();
 
     std::unique_ptr<MountHelper> helper = options_.makeHelper ? options_.makeHelper() : MountHelper::forThisPlatform();
     manager_ = new MountManager(options_.dataDir, std::move(helper));

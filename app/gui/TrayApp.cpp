@@ -1,5 +1,6 @@
 #include "gui/TrayApp.h"
 
+#include "EnglishPlurals.h"
 #include "TrayIcons.h"
 #include "gui/AppLog.h"
 #include "gui/DesktopController.h"
@@ -22,6 +23,7 @@ int runTrayApp(int &argc, char **argv)
     QApplication::setDesktopFileName(QStringLiteral("loft"));
     QApplication::setQuitOnLastWindowClosed(false);
     ui::TrayIcons::initResources();
+    ui::EnglishPlurals::install();
     QApplication::setWindowIcon(ui::TrayIcons::appIcon());
 
     SingleInstance instance;

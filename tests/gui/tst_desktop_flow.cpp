@@ -102,7 +102,7 @@ private slots:
         QTest::mouseClick(child<QPushButton>(d, "testButton"), Qt::LeftButton);
         QTRY_COMPARE(tested.size(), 1);
         QVERIFY2(tested.first().first().toBool(), qPrintable(d->testResultText()));
-        QCOMPARE(d->testResultText(), QStringLiteral("Connected. The folder holds 1 item(s)."));
+        QCOMPARE(d->testResultText(), QStringLiteral("Connected. The folder holds 1 item."));
 
         QSignalSpy saved(app_.get(), &DesktopController::mountSaved);
         QTest::mouseClick(child<QPushButton>(d, "okButton"), Qt::LeftButton);
@@ -265,7 +265,7 @@ private slots:
         app_->requestQuit();
         QTRY_VERIFY(app_->currentMessage() && app_->currentMessage()->isVisible());
         QMessageBox *box = app_->currentMessage();
-        QCOMPARE(box->text(), QStringLiteral("2 file(s) are still uploading."));
+        QCOMPARE(box->text(), QStringLiteral("2 files are still uploading."));
         QVERIFY(buttonWithText(box, QStringLiteral("Wait for Uploads")));
         QTest::mouseClick(buttonWithText(box, QStringLiteral("Wait for Uploads")), Qt::LeftButton);
         QTest::qWait(200);

@@ -2,6 +2,7 @@
 // connection" (asynchronous, through the app's real tester on a local folder) succeeding
 // and failing, the SFTP host-key question, editing an existing mount, keyboard order.
 #include "AddressValidator.h"
+#include "EnglishPlurals.h"
 #include "InlineMessage.h"
 #include "MountDialog.h"
 #include "TrayIcons.h"
@@ -70,7 +71,11 @@ void typeInto(QLineEdit *edit, const QString &text)
 class TestMountDialog : public QObject {
     Q_OBJECT
 private slots:
-    void initTestCase() { TrayIcons::initResources(); }
+    void initTestCase()
+    {
+        TrayIcons::initResources();
+        EnglishPlurals::install();
+    }
 
     void validatesAsYouType()
     {
@@ -175,7 +180,7 @@ private slots:
         QCOMPARE(d.testResultText(), QStringLiteral("Connecting…"));
         QTRY_COMPARE(finished.size(), 1);
         QCOMPARE(finished.at(0).at(0).toBool(), true);
-        QCOMPARE(d.testResultText(), QStringLiteral("Connected. The folder holds 2 item(s)."));
+        QCOMPARE(d.testResultText(), QStringLiteral("Connected. The folder holds 2 items."));
         QVERIFY(test->isEnabled());
 
         // The folder disappears after the address was checked: the test says so.
