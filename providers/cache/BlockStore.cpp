@@ -326,7 +326,10 @@ void BlockStore::compactLocked()
                                    .u64(b->tick)
                                    .data());
     }
-    journal_.rewrite(records);
+    // Not fsync'd: the index may lag after a power cut (blocks are refetched, and every
+    // block is checked against its CRC before first use), and it is compacted under the
+    // lock that has() on the caller's thread takes.
+    journal_.rewrite(records, false);
 }
 
 bool BlockStore::has(const QByteArray &path, const QByteArray &validator, uint32_t block)

@@ -175,7 +175,7 @@ bool JournalFile::sync()
     return fd_ >= 0 && syncFd(fd_) == 0;
 }
 
-bool JournalFile::rewrite(const QList<QByteArray> &payloads)
+bool JournalFile::rewrite(const QList<QByteArray> &payloads, bool durable)
 {
     if (fd_ < 0)
         return false;
@@ -194,13 +194,14 @@ bool JournalFile::rewrite(const QList<QByteArray> &payloads)
         }
     }
     ok = ok && writeAll(tmp, chunk.constData(), size_t(chunk.size()));
-    ok = ok && ::fsync(tmp) == 0;
+    ok = ok && (!durable || ::fsync(tmp) == 0);
     ::close(tmp);
     if (!ok || ::rename(native.constData(), QFile::encodeName(path_).constData()) < 0) {
         ::unlink(native.constData());
         return false;
     }
-    syncParentFolder(path_);
+    if (durable)
+        syncParentFolder(path_);
     ::close(fd_);
     fd_ = ::open(QFile::encodeName(path_).constData(), O_RDWR | O_CLOEXEC);
     if (fd_ < 0)

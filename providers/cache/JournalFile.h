@@ -31,8 +31,9 @@ public:
     bool append(const QByteArray &payload);
     // Makes every appended record durable (fdatasync).
     bool sync();
-    // Replaces the content with exactly these records, durably.
-    bool rewrite(const QList<QByteArray> &payloads);
+    // Replaces the content with exactly these records, atomically (rename); `durable`
+    // also fsyncs the new file and its folder before and after the rename.
+    bool rewrite(const QList<QByteArray> &payloads, bool durable = true);
 
     // Records appended since the last open()/rewrite(): the owner compacts past a bound.
     qint64 appendedSinceRewrite() const { return appended_; }

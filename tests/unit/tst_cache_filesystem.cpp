@@ -799,6 +799,56 @@ private slots:
         QCOMPARE(last.cachedFiles, uint64_t(1));
     }
 
+    // Not a pass/fail test: prints what the cache costs on this machine.
+    void figures()
+    {
+        constexpr qsizetype size = 128 * qsizetype(MiB);
+        const QByteArray data = randomBytes(size, 26);
+        putFile(remotePath("fig.bin"), data);
+        CacheConfig config;
+        config.uploadDelay = 3600s;
+        auto fs = open(config);
+        Sync s{fs.get()};
+        QElapsedTimer t;
+        t.start();
+        QCOMPARE(s.readAll("fig.bin").size(), size);
+        const double cold = double(size) / MiB / (double(t.nsecsElapsed()) / 1e9);
+        QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(size));
+        t.restart();
+        QCOMPARE(s.readAll("fig.bin").size(), size);
+        const double warm = double(size) / MiB / (double(t.nsecsElapsed()) / 1e9);
+        // 16 READs in flight, as the Linux client sends them.
+        t.restart();
+        std::atomic<qsizetype> got{0};
+        {
+            std::vector<std::thread> readers;
+            for (int r = 0; r < 16; ++r)
+                readers.emplace_back([&, r] {
+                    for (qsizetype off = r * qsizetype(MiB); off < size; off += 16 * qsizetype(MiB))
+                        got += s.read("fig.bin", uint64_t(off), uint32_t(MiB))->data.size();
+                });
+            for (auto &th : readers)
+                th.join();
+        }
+        QCOMPARE(got.load(), size);
+        const double warm16 = double(size) / MiB / (double(t.nsecsElapsed()) / 1e9);
+        constexpr int kStats = 200000;
+        t.restart();
+        for (int i = 0; i < kStats; ++i)
+            fs->getattr("fig.bin", [](FsResult<FsAttr>) {});
+        const double statsPerSec = kStats / (double(t.nsecsElapsed()) / 1e9);
+        QVERIFY(s.create("", "w.bin").ok());
+        t.restart();
+        for (qsizetype off = 0; off < size; off += qsizetype(MiB))
+            QVERIFY(s.write("w.bin", uint64_t(off), data.mid(off, qsizetype(MiB))).ok());
+        QVERIFY(s.commit("w.bin").ok());
+        const double write = double(size) / MiB / (double(t.nsecsElapsed()) / 1e9);
+        qInfo("128 MiB, 1 MiB READs: cold %.0f MiB/s (remote = local disk), warm %.0f MiB/s, "
+              "warm with 16 in flight %.0f MiB/s; getattr from the metadata cache %.0f/s; "
+              "staged WRITE + COMMIT %.0f MiB/s",
+              cold, warm, warm16, statsPerSec, write);
+    }
+
     void clearCacheKeepsStagedFiles()
     {
         CacheConfig config;
