@@ -22,7 +22,7 @@ target_sources(loft_app PRIVATE
 )
 target_link_libraries(loft_app
     PUBLIC loft_ui Qt6::Widgets
-    PRIVATE loft_provider_cache loft_nfscore Qt6Keychain::Qt6Keychain Qt6::Network)
+    PRIVATE loft_provider_cache loft_provider_sftp loft_nfscore Qt6Keychain::Qt6Keychain Qt6::Network)
 
 install(FILES ${PROJECT_SOURCE_DIR}/resources/loft.desktop DESTINATION share/applications)
 install(FILES ${PROJECT_SOURCE_DIR}/resources/icons/loft.svg

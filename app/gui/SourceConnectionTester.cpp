@@ -48,7 +48,28 @@ void SourceConnectionTester::run(const MountConfig &config, const QString &secre
         r.message = tr("No answer within %1 seconds: check the address and your network.").arg(ms / 1000);
         deliver(r);
     });
-    QThreadPool::globalInstance()->start([config, secret, deliver] {
+    const QString approved = config.kind == ProviderKind::Sftp
+        ? approvedHostKeys_.value(sftpHostKeyId(config)) : QString();
+    QThreadPool::globalInstance()->start([config, secret, deliver, approved] {
+        if (config.kind == ProviderKind::Sftp) {
+            // Trust on first use: an unknown server's key goes to the user first.
+            const HostKeyQuestion q = checkSftpHostKey(config, secret, approved);
+            if (q.kind != HostKeyQuestion::Kind::None) {
+                ui::ConnectionTestResult r;
+                r.outcome = q.kind == HostKeyQuestion::Kind::Unknown
+                    ? ui::ConnectionTestResult::Outcome::UnknownHostKey
+                    : ui::ConnectionTestResult::Outcome::ChangedHostKey;
+                r.host = q.host;
+                r.keyType = q.keyType;
+                r.fingerprint = q.fingerprint;
+                r.message = q.kind == HostKeyQuestion::Kind::Changed
+                    ? tr("Not connected: the server's key has changed since you trusted it. "
+                         "This can mean someone is intercepting the connection. %1").arg(q.message)
+                    : QString();
+                deliver(r);
+                return;
+            }
+        }
         // A test never fills the mount's real cache: no cache limit, a throw-away folder.
         MountConfig probe = config;
         probe.cacheLimitBytes = 0;
@@ -86,7 +107,8 @@ void SourceConnectionTester::run(const MountConfig &config, const QString &secre
 
 void SourceConnectionTester::trustHostKey(const ui::ConnectionTestResult &result)
 {
-    Q_UNUSED(result); // recorded by the SFTP provider's trust store once it exists
+    // The next test connects accepting exactly this key and records it in known_hosts.
+    approvedHostKeys_.insert(result.host, result.fingerprint);
 }
 
 } // namespace loft

@@ -5,6 +5,7 @@
 
 #include "ConnectionTester.h"
 
+#include <QHash>
 #include <QObject>
 
 namespace loft {
@@ -26,6 +27,7 @@ private:
     void run(const MountConfig &config, const QString &secret,
              std::function<void(const ui::ConnectionTestResult &)> done);
     Keychain *keychain_;
+    QHash<QString, QString> approvedHostKeys_; // "host:port" → fingerprint the user trusted
 };
 
 } // namespace loft

@@ -1,6 +1,8 @@
 #include "mount/SourceOpener.h"
 
 #include "CachingFileSystem.h"
+#include "SftpFileSystem.h"
+#include "SftpOptions.h"
 #include "cli/SourceFactory.h"
 #include "state/SourceState.h"
 
@@ -42,6 +44,8 @@ OpenedSource openMountSource(const MountConfig &config, const QString &secret, c
     spec.cacheDir = (dataDir.isEmpty() ? SourceState::defaultDataDir() : dataDir) + QStringLiteral("/cache");
     if (config.cacheLimitBytes > 0)
         spec.cacheBytes = uint64_t(config.cacheLimitBytes);
+    if (config.kind == ProviderKind::Sftp && config.useKeyFile)
+        spec.identityFile = config.keyFile;
     QString error;
     {
         QMutexLocker lock(&passwordMutex);
@@ -61,6 +65,44 @@ OpenedSource openMountSource(const MountConfig &config, const QString &secret, c
     }
     out.cache = dynamic_cast<CachingFileSystem *>(out.fs.get());
     return out;
+}
+
+QString sftpHostKeyId(const MountConfig &config)
+{
+    const QUrl url(sourceArgument(config));
+    return url.host() + QLatin1Char(':') + QString::number(url.port(22));
+}
+
+HostKeyQuestion checkSftpHostKey(const MountConfig &config, const QString &secret,
+                                 const QString &approvedFingerprint)
+{
+    HostKeyQuestion q;
+    QString error;
+    std::optional<SftpOptions> options = SftpOptions::fromUrl(QUrl(sourceArgument(config)), &error);
+    if (!options)
+        return q; // the normal open reports the address problem
+    options->readOnly = true;
+    options->sessions = 1;
+    if (config.useKeyFile)
+        options->identityFile = config.keyFile;
+    options->password = secret.toUtf8();
+    options->keyPassphrase = options->password;
+    options->approvedHostKey = approvedFingerprint;
+    options->saveApprovedHostKey = true;
+    SftpConnectError failure;
+    std::unique_ptr<SftpFileSystem> fs = SftpFileSystem::open(*options, &failure);
+    if (fs || !failure.hostKey)
+        return q; // connected, or a failure the normal open reports
+    const HostKeyInfo &key = *failure.hostKey;
+    q.host = key.host + QLatin1Char(':') + QString::number(key.port);
+    q.keyType = key.keyType;
+    q.fingerprint = key.fingerprint;
+    q.message = failure.message;
+    if (failure.kind == SftpConnectError::Kind::HostKeyUnknown)
+        q.kind = HostKeyQuestion::Kind::Unknown;
+    else if (failure.kind == SftpConnectError::Kind::HostKeyChanged)
+        q.kind = HostKeyQuestion::Kind::Changed;
+    return q;
 }
 
 } // namespace loft

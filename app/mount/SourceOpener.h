@@ -27,4 +27,20 @@ OpenedSource openMountSource(const MountConfig &config, const QString &secret,
 // The SourceFactory argument for a mount: a path, or webdav(s)://user@host/path, sftp://...
 QString sourceArgument(const MountConfig &config);
 
+// SFTP trust on first use (see providers/sftp/HostKeyVerifier.h). Connects once to see the
+// server's host key. With `approvedFingerprint`, exactly that key is trusted and recorded
+// in known_hosts, so later connections (mounts) accept it.
+struct HostKeyQuestion {
+    enum class Kind { None, Unknown, Changed };
+    Kind kind = Kind::None;
+    QString host;        // "host:port"
+    QString keyType;
+    QString fingerprint; // "SHA256:..."
+    QString message;     // for Changed: the provider's explanation
+};
+HostKeyQuestion checkSftpHostKey(const MountConfig &config, const QString &secret,
+                                 const QString &approvedFingerprint);
+// "host:port" of an SFTP mount, as HostKeyQuestion::host spells it.
+QString sftpHostKeyId(const MountConfig &config);
+
 } // namespace loft
