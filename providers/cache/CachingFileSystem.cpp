@@ -52,6 +52,12 @@ FsTime applyTime(FsSetAttr::TimeHow how, const FsTime &given, const FsTime &curr
     return current;
 }
 
+// The remote cannot answer right now (as opposed to answering "no").
+bool unreachable(FsError e)
+{
+    return e == FsError::Unavailable || e == FsError::TimedOut;
+}
+
 QString uploadErrorText(const QByteArray &path, FsError e)
 {
     return QStringLiteral("Upload of %1 failed (%2); Loft keeps the file and retries.")
@@ -383,6 +389,11 @@ void CachingFileSystem::Core::attrOf(const QByteArray &path, FsDone<FsAttr> done
     auto self = shared_from_this();
     inner_->getattr(path, [self, path, done = std::move(done)](FsResult<FsAttr> r) {
         self->meta_.finishAttr(path, r);
+        if (!r && unreachable(r.error())) {
+            // Offline: what we knew last keeps cached files readable.
+            if (auto known = self->meta_.lastKnownAttr(path))
+                return done(*known);
+        }
         done(std::move(r));
     });
 }
@@ -406,6 +417,10 @@ void CachingFileSystem::Core::lookup(const QByteArray &dir, const QByteArray &na
     auto self = shared_from_this();
     inner_->lookup(dir, name, [self, path, done = std::move(done)](FsResult<FsAttr> r) {
         self->meta_.finishAttr(path, r);
+        if (!r && unreachable(r.error())) {
+            if (auto known = self->meta_.lastKnownAttr(path))
+                return done(*known);
+        }
         done(std::move(r));
     });
 }
@@ -431,6 +446,10 @@ void CachingFileSystem::Core::readdir(const QByteArray &dir, FsDone<QList<FsDirE
     inner_->readdir(dir, [self, dir, overlaid = std::move(overlaid)](
                              FsResult<QList<FsDirEntry>> r) {
         self->meta_.finishListing(dir, r);
+        if (!r && unreachable(r.error())) {
+            if (auto known = self->meta_.lastKnownListing(dir))
+                return overlaid(std::move(*known));
+        }
         overlaid(std::move(r));
     });
 }

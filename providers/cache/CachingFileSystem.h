@@ -10,6 +10,9 @@
 //     remote is unreachable, resumed after a crash or restart. A remote that changed
 //     underneath gets the local version beside it as "name (conflict DATE TIME).ext".
 //
+// While the remote is unreachable, the last known attributes and listings are served, so
+// cached files stay readable (what is not cached fails with Unavailable).
+//
 // Until its upload finishes a staged file is what clients see: its size and times, and
 // its bytes on READ. Renames and deletes of a staged file are applied to the queue (a
 // rename waits for an upload of that file already on the wire, then moves the queued

@@ -37,6 +37,30 @@ std::optional<QList<FsDirEntry>> MetadataCache::listing(const QByteArray &dir)
     return std::nullopt;
 }
 
+std::optional<FsAttr> MetadataCache::lastKnownAttr(const QByteArray &path)
+{
+    std::lock_guard lock(mutex_);
+    auto it = attrs_.constFind(path);
+    if (it != attrs_.cend() && it->value.ok())
+        return it->value.value();
+    auto l = listings_.constFind(parentPath(path));
+    if (!path.isEmpty() && l != listings_.cend()) {
+        auto e = l->byName.constFind(leafName(path));
+        if (e != l->byName.cend())
+            return l->entries.at(*e).attr;
+    }
+    return std::nullopt;
+}
+
+std::optional<QList<FsDirEntry>> MetadataCache::lastKnownListing(const QByteArray &dir)
+{
+    std::lock_guard lock(mutex_);
+    auto it = listings_.constFind(dir);
+    if (it == listings_.cend())
+        return std::nullopt;
+    return it->entries;
+}
+
 bool MetadataCache::joinAttr(const QByteArray &path, FsDone<FsAttr> &done)
 {
     std::lock_guard lock(mutex_);
@@ -177,8 +201,10 @@ void MetadataCache::pruneLocked(Clock::time_point now)
     if (++insertsSincePrune_ < 4096)
         return;
     insertsSincePrune_ = 0;
-    attrs_.removeIf([now](const auto &it) { return it.value().expires <= now; });
-    listings_.removeIf([now](const auto &it) { return it.value().expires <= now; });
+    // Expired entries stay an hour as last-known answers for when the remote is down.
+    const auto old = now - std::chrono::hours(1);
+    attrs_.removeIf([old](const auto &it) { return it.value().expires <= old; });
+    listings_.removeIf([old](const auto &it) { return it.value().expires <= old; });
 }
 
 } // namespace loft::cache

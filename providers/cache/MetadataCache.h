@@ -41,6 +41,11 @@ public:
     bool joinListing(const QByteArray &dir, FsDone<QList<FsDirEntry>> &done);
     void finishListing(const QByteArray &dir, const FsResult<QList<FsDirEntry>> &result);
 
+    // The last answer seen for path or dir even past its TTL (never one an invalidation
+    // dropped): what the cache offers while the remote is unreachable.
+    std::optional<FsAttr> lastKnownAttr(const QByteArray &path);
+    std::optional<QList<FsDirEntry>> lastKnownListing(const QByteArray &dir);
+
     // Stores what one of our own operations just learned (e.g. CREATE's new attributes).
     void putAttr(const QByteArray &path, const FsAttr &attr);
 

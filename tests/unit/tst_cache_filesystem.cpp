@@ -849,6 +849,26 @@ private slots:
               cold, warm, warm16, statsPerSec, write);
     }
 
+    void cachedFilesStayReadableOffline()
+    {
+        CacheConfig config;
+        config.metadataTtl = 100ms;
+        const QByteArray data = randomBytes(3 * MiB, 27);
+        putFile(remotePath("away.bin"), data);
+        putFile(remotePath("never-read.bin"), "x");
+        auto fs = open(config);
+        Sync s{fs.get()};
+        QCOMPARE(s.readdir("")->size(), 2);
+        QCOMPARE(s.readAll("away.bin"), data);
+        QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
+        remote_->unavailable = true;
+        QTest::qWait(150); // past the TTL
+        QCOMPARE(s.readAll("away.bin"), data);
+        QCOMPARE(s.readdir("")->size(), 2);
+        QCOMPARE(s.read("never-read.bin", 0, 10).error(), FsError::Unavailable);
+        remote_->unavailable = false;
+    }
+
     void clearCacheKeepsStagedFiles()
     {
         CacheConfig config;
