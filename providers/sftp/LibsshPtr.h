@@ -15,8 +15,8 @@
 namespace loft::libssh {
 
 struct SessionFree {
-    // SftpSession passes its own socket with SSH_OPTIONS_FD: ssh_disconnect() detaches
-    // it without closing (ssh_free() alone would close it), the owner closes it last.
+    // SftpSession passes a socket with SSH_OPTIONS_FD: ssh_disconnect() forgets it
+    // without closing it (ssh_free() alone would close it); its owner closes it after.
     void operator()(ssh_session s) const noexcept
     {
         ssh_disconnect(s);

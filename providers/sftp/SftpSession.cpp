@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <deque>
 #include <fcntl.h>
@@ -16,7 +17,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace loft {
@@ -43,10 +46,48 @@ QString knownHostsPath(const SftpOptions &o)
                                       : o.knownHostsFile;
 }
 
+// libssh writes to the ssh-agent socket without MSG_NOSIGNAL: an agent that dies in the
+// middle of a login would raise SIGPIPE and end the whole process. Connecting runs with
+// SIGPIPE blocked on this thread; one raised meanwhile is taken off again (send() has
+// then failed with EPIPE, which libssh reports).
+class SigpipeBlocked {
+public:
+    SigpipeBlocked()
+    {
+        sigset_t pipe;
+        sigemptyset(&pipe);
+        sigaddset(&pipe, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &pipe, &previous_);
+    }
+    ~SigpipeBlocked()
+    {
+        sigset_t pipe, pending;
+        sigemptyset(&pipe);
+        sigaddset(&pipe, SIGPIPE);
+        if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE)) {
+            const timespec now{0, 0};
+            while (sigtimedwait(&pipe, nullptr, &now) == SIGPIPE) {
+            }
+        }
+        pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+    }
+    SigpipeBlocked(const SigpipeBlocked &) = delete;
+    SigpipeBlocked &operator=(const SigpipeBlocked &) = delete;
+
+private:
+    sigset_t previous_;
+};
+
 } // namespace
 
 SftpSession::Socket::~Socket()
 {
+    // libssh is gone. Its copy is closed here unless libssh closed it already (then the
+    // number may have been reused for something else, which has another inode).
+    struct stat st;
+    if (libsshFd >= 0 && ::fstat(libsshFd, &st) == 0 && S_ISSOCK(st.st_mode)
+        && uint64_t(st.st_ino) == inode)
+        ::close(libsshFd);
     if (watch)
         watch->detach();
     if (fd >= 0)
@@ -74,6 +115,7 @@ std::unique_ptr<SftpSession> SftpSession::connect(const SftpOptions &options,
                                                   SftpConnectError *error,
                                                   HostKeyVerdict *hostKey)
 {
+    const SigpipeBlocked noSigpipe;
     std::unique_ptr<SftpSession> session(new SftpSession(options, std::move(watch)));
     if (!session->setUp(hostKeys, deadline, error, hostKey)) {
         session->broken_ = true;
@@ -132,7 +174,18 @@ bool SftpSession::openSocket(Clock::time_point deadline, SftpConnectError *error
             const int one = 1;
             ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+            struct stat st;
+            const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+            if (copy < 0 || ::fstat(fd, &st) < 0) {
+                lastErrno = errno;
+                if (copy >= 0)
+                    ::close(copy);
+                ::close(fd);
+                continue;
+            }
             socket_.fd = fd;
+            socket_.libsshFd = copy;
+            socket_.inode = uint64_t(st.st_ino);
             watch_->attach(fd);
             return true;
         }
@@ -180,6 +233,10 @@ bool SftpSession::setUp(const HostKeyPolicy &hostKeys, Clock::time_point deadlin
 
     if (!openSocket(deadline, error))
         return false;
+    // libssh's own timeout (the same length) may end a step just before the watchdog does.
+    auto late = [&] {
+        return watch_->fired() || Clock::now() + std::chrono::milliseconds(50) >= deadline;
+    };
 
     ssh_.reset(ssh_new());
     if (!ssh_) {
@@ -191,7 +248,7 @@ bool SftpSession::setUp(const HostKeyPolicy &hostKeys, Clock::time_point deadlin
     const QByteArray host = options_.host.toUtf8();
     const QByteArray user = options_.user.toUtf8();
     const unsigned int port = options_.port;
-    const socket_t fd = socket_.fd;
+    const socket_t fd = socket_.libsshFd;
     const long seconds = long(std::max<int64_t>(options_.timeout.count() / 1000, 0));
     const long micros = long(options_.timeout.count() % 1000) * 1000;
     const int no = 0;
@@ -223,7 +280,7 @@ bool SftpSession::setUp(const HostKeyPolicy &hostKeys, Clock::time_point deadlin
 
     const int connected = ssh_connect(s);
     if (connected != SSH_OK) {
-        if (connected == SSH_AGAIN || watch_->fired())
+        if (connected == SSH_AGAIN || late())
             return timedOut("during the SSH handshake");
         error->kind = SftpConnectError::Kind::Protocol;
         error->message = QStringLiteral("the SSH handshake with %1 failed: %2")
@@ -262,7 +319,7 @@ bool SftpSession::setUp(const HostKeyPolicy &hostKeys, Clock::time_point deadlin
         error->message = login.message;
         return false;
     case SftpAuthOutcome::Result::ConnectionLost:
-        if (watch_->fired())
+        if (late())
             return timedOut("during login");
         error->kind = SftpConnectError::Kind::Unreachable;
         error->message = login.message;
@@ -272,7 +329,7 @@ bool SftpSession::setUp(const HostKeyPolicy &hostKeys, Clock::time_point deadlin
 
     sftp_.reset(sftp_new(s));
     if (!sftp_ || sftp_init(sftp_.get()) != SSH_OK) {
-        if (watch_->fired())
+        if (late())
             return timedOut("while starting SFTP");
         error->kind = SftpConnectError::Kind::SftpUnavailable;
         error->message = QStringLiteral("%1 accepted the login but does not offer SFTP (%2). "

@@ -144,8 +144,15 @@ private:
     const SftpOptions &options_;
     std::shared_ptr<SftpWatch> watch_;
     // Destroyed in reverse order: handles, then the SFTP channel, then SSH, then the socket.
+    //
+    // libssh gets a duplicate of the socket, because it closes the descriptor it was given
+    // on some errors: the watchdog's and this object's descriptor (`fd`) then stays valid
+    // (never closed and reused behind their back) until the session is gone, and shutting
+    // it down still stops libssh's copy, which shares the connection.
     struct Socket {
         int fd = -1;
+        int libsshFd = -1;
+        uint64_t inode = 0; // of the socket: tells whether libsshFd is still libssh's copy
         SftpWatch *watch = nullptr;
         ~Socket();
     } socket_;

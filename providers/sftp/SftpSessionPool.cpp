@@ -39,18 +39,16 @@ SftpSessionPool::~SftpSessionPool()
     janitor_.request_stop();
     if (janitor_.joinable())
         janitor_.join();
-    for (Slot &slot : slots_)
-        close(slot);
-}
-
-void SftpSessionPool::close(Slot &slot)
-{
-    if (!slot.session)
-        return;
+    // Closing says goodbye to the server (CLOSE for cached handles, channel close): one
+    // common deadline bounds all of it, also when the server stopped answering.
     const auto bound = std::min<std::chrono::milliseconds>(options_.timeout, std::chrono::seconds(5));
-    slot.watch->arm(Clock::now() + bound);
-    slot.session.reset();
-    slot.watch->disarm();
+    const auto deadline = Clock::now() + bound;
+    for (Slot &slot : slots_)
+        slot.watch->arm(deadline);
+    for (Slot &slot : slots_) {
+        slot.session.reset();
+        slot.watch->disarm();
+    }
 }
 
 bool SftpSessionPool::start(SftpConnectError *error)

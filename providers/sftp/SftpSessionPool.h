@@ -79,8 +79,6 @@ private:
         bool busy = false;
     };
     void release(size_t slot);
-    // Closes a session, bounded by the timeout.
-    void close(Slot &slot);
     void noteConnectError(const SftpConnectError &error);
     void runJanitor(std::stop_token stop);
 

@@ -13,9 +13,10 @@ void SftpWatch::attach(int fd)
 
 void SftpWatch::detach()
 {
+    // Only the socket goes: a lease that replaces a dead session keeps its deadline for
+    // connecting the next one.
     std::lock_guard lock(mutex_);
     fd_ = -1;
-    armed_ = false;
 }
 
 void SftpWatch::arm(Clock::time_point deadline)
