@@ -327,6 +327,29 @@ void WebDavClient::onFinished(const CallPtr &call)
     complete(call, std::move(r));
 }
 
+QByteArray WebDavClient::redirectedDestination(const QUrl &from, const QUrl &to,
+                                              const QByteArray &destination)
+{
+    const QByteArray fromPath = from.path(QUrl::FullyEncoded).toLatin1();
+    const QByteArray toPath = to.path(QUrl::FullyEncoded).toLatin1();
+    // The longest common tail of the two paths is what stayed; the rest is the prefix.
+    qsizetype tail = 0;
+    while (tail < fromPath.size() && tail < toPath.size()
+           && fromPath[fromPath.size() - 1 - tail] == toPath[toPath.size() - 1 - tail])
+        ++tail;
+    const QByteArray oldPrefix = fromPath.left(fromPath.size() - tail);
+    const QByteArray newPrefix = toPath.left(toPath.size() - tail);
+    QUrl dest = QUrl::fromEncoded(destination, QUrl::StrictMode);
+    const QByteArray destPath = dest.path(QUrl::FullyEncoded).toLatin1();
+    if (!dest.isValid() || !destPath.startsWith(oldPrefix))
+        return destination;
+    dest.setScheme(to.scheme());
+    dest.setHost(to.host());
+    dest.setPort(to.port());
+    dest.setPath(QString::fromLatin1(newPrefix + destPath.mid(oldPrefix.size())), QUrl::StrictMode);
+    return dest.toEncoded();
+}
+
 bool WebDavClient::followRedirect(const CallPtr &call, WebDavResponse &r)
 {
     const QByteArray &method = call->request.method;
@@ -352,6 +375,12 @@ bool WebDavClient::followRedirect(const CallPtr &call, WebDavResponse &r)
     }
     qCDebug(lcWebDav) << method << "redirected" << r.status << "to"
                       << target.toString(QUrl::RemoveUserInfo);
+    // A MOVE's Destination lives in the same URL space as its source: when the server
+    // moved a path prefix (/old/... → /dav/...), move the Destination's prefix the same way.
+    for (auto &h : call->request.headers) {
+        if (h.first.compare("Destination", Qt::CaseInsensitive) == 0)
+            h.second = redirectedDestination(call->url, target, h.second);
+    }
     call->url = target;
     --call->tries; // a redirect is not a retry
     attempt(call);

@@ -18,7 +18,8 @@
 //   errors are never ignored — the request fails with a message naming the problem.
 // - redirects: GET follows them through QNAM's NoLessSafeRedirectPolicy. Other methods
 //   are redirected by hand with the method and body kept (QNAM would turn a 301/302 to
-//   PROPFIND or PUT into a GET); https → http is refused; at most 5 hops.
+//   PROPFIND or PUT into a GET), a MOVE's Destination following the same prefix change;
+//   https → http is refused; at most 5 hops.
 // - timeouts: QNetworkRequest::setTransferTimeout (no bytes for that long: TimedOut).
 // - retries: idempotent requests are retried after network failures and 500/502/503/504,
 //   with exponential backoff (Retry-After honoured up to 10 s), at most maxTries attempts;
@@ -83,6 +84,8 @@ private:
     void onFinished(const CallPtr &call);
     void complete(const CallPtr &call, WebDavResponse response);
     bool followRedirect(const CallPtr &call, WebDavResponse &response);
+    static QByteArray redirectedDestination(const QUrl &from, const QUrl &to,
+                                            const QByteArray &destination);
     bool scheduleRetry(const CallPtr &call, const WebDavResponse &response);
     void onAuthenticationRequired(QNetworkReply *reply, QAuthenticator *authenticator);
     void onSslErrors(QNetworkReply *reply, const QList<QSslError> &errors);

@@ -188,6 +188,8 @@ private slots:
     void fsstat();
 
     // Apache only.
+    void redirectsKeepTheMethod_data();
+    void redirectsKeepTheMethod();
     void readWithoutRangeSupport();
     void largeUploadStreams();
     void getThroughput();
@@ -733,6 +735,53 @@ void TestWebDavProvider::fsstat()
 }
 
 // ---------------------------------------------------------------------------------------
+
+void TestWebDavProvider::redirectsKeepTheMethod_data()
+{
+    QTest::addColumn<QString>("prefix");
+    QTest::newRow("301") << QStringLiteral("moved301");
+    QTest::newRow("308") << QStringLiteral("moved308");
+}
+
+void TestWebDavProvider::redirectsKeepTheMethod()
+{
+    // The folder's old address redirects to /dav/: PROPFIND, PUT, MKCOL, MOVE and DELETE
+    // must arrive there as themselves (QNAM alone would turn a 301 into a GET).
+    QFETCH(QString, prefix);
+    const QString dir = uniqueFolder("redirect");
+    QVERIFY(apache_->makeDir(dir));
+    QVERIFY(apache_->writeFile(dir + QStringLiteral("/old.txt"), "old content"));
+    WebDavOptions options;
+    QUrl url = apache_->url();
+    url.setPath(QLatin1Char('/') + prefix + QLatin1Char('/') + dir + QLatin1Char('/'));
+    options.url = url;
+    auto provider = open(apache_.get(), dir, options);
+    Fs fs{*provider};
+    const auto root = fs.getattr({});
+    QCOMPARE(outcome(root), QStringLiteral("ok"));
+    QCOMPARE(root->type, FsType::Directory);
+    const auto list = fs.readdir({});
+    QCOMPARE(outcome(list), QStringLiteral("ok"));
+    QCOMPARE(list->size(), 1);
+    QCOMPARE(list->first().name, QByteArray("old.txt"));
+    QCOMPARE(fs.read("old.txt", 4, 7)->data, QByteArray("content"));
+    QCOMPARE(outcome(fs.create({}, "new file.txt")), QStringLiteral("ok"));
+    QVERIFY(apache_->exists(dir + QStringLiteral("/new file.txt")));
+    QTemporaryFile local;
+    QVERIFY(local.open());
+    local.write("uploaded through a redirect");
+    local.flush();
+    QCOMPARE(outcome(fs.upload("new file.txt", local.fileName())), QStringLiteral("ok"));
+    QCOMPARE(apache_->readFile(dir + QStringLiteral("/new file.txt")),
+             QByteArray("uploaded through a redirect"));
+    QCOMPARE(outcome(fs.mkdir({}, "sub")), QStringLiteral("ok"));
+    QCOMPARE(outcome(fs.rename({}, "old.txt", "sub", "moved.txt")), QStringLiteral("ok"));
+    QCOMPARE(apache_->readFile(dir + QStringLiteral("/sub/moved.txt")), QByteArray("old content"));
+    QCOMPARE(outcome(fs.remove("sub", "moved.txt")), QStringLiteral("ok"));
+    QCOMPARE(outcome(fs.rmdir({}, "sub")), QStringLiteral("ok"));
+    QCOMPARE(apache_->list(dir), QStringList{QStringLiteral("new file.txt")});
+    QVERIFY2(provider->lastError().isEmpty(), qPrintable(provider->lastError()));
+}
 
 void TestWebDavProvider::readWithoutRangeSupport()
 {

@@ -141,6 +141,7 @@ bool ApacheDavServer::writeConfig()
         {"auth_basic_module", "mod_auth_basic.so"},
         {"auth_digest_module", "mod_auth_digest.so"},
         {"headers_module", "mod_headers.so"},
+        {"alias_module", "mod_alias.so"},
         {"dav_module", "mod_dav.so"},
         {"dav_fs_module", "mod_dav_fs.so"},
     };
@@ -183,6 +184,9 @@ bool ApacheDavServer::writeConfig()
     }
     conf += "</Directory>\n";
     conf += "<Directory \"" + b + "/www/dav/norange\">\n  RequestHeader unset Range\n</Directory>\n";
+    // Old addresses of the same folder, as servers that moved do it.
+    conf += "Redirect 301 /moved301 /dav\n";
+    conf += "Redirect 308 /moved308 /dav\n";
     if (!writeText(confDir_ + QStringLiteral("/httpd.conf"), conf)) {
         error_ = QStringLiteral("cannot write httpd.conf");
         return false;

@@ -3,6 +3,7 @@
 //   http(s)://127.0.0.1:PORT/dav/        the WebDAV folder (root() on disk)
 //   .../dav/norange/                     the same, but Range headers are dropped, so GETs
 //                                        answer 200 with the whole file
+//   .../moved301/..., .../moved308/...   redirect (301, 308) to the same path below /dav/
 // with Basic or Digest authentication (or none), and optionally TLS with a freshly made
 // self-signed certificate. Run as root it serves as www-data (Apache refuses root).
 // Every request is logged to accessLog() as "METHOD PATH STATUS".
