@@ -9,6 +9,7 @@
 #include <QThread>
 
 #include <csignal>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -204,6 +205,8 @@ bool SshdServer::start(QString *error)
             port_ = freePort();
         sshd_ = std::make_unique<QProcess>();
         sshd_->setProcessChannelMode(QProcess::MergedChannels);
+        // A test that crashes must not leave sshd behind.
+        sshd_->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
         sshd_->start(QString::fromLatin1(kSshd),
                      {QStringLiteral("-D"), QStringLiteral("-e"), QStringLiteral("-f"),
                       dir_.path() + QStringLiteral("/sshd_config"), QStringLiteral("-p"),
@@ -346,6 +349,18 @@ QString SshdServer::addPasswordUser(const QByteArray &password, QString *error)
     if (::geteuid() != 0) {
         *error = QStringLiteral("creating a user needs root");
         return {};
+    }
+    // Users left behind by a test that crashed have lost their temporary home: remove them.
+    QFile passwd(QStringLiteral("/etc/passwd"));
+    if (passwd.open(QIODevice::ReadOnly)) {
+        for (const QByteArray &line : passwd.readAll().split('\n')) {
+            const QList<QByteArray> fields = line.split(':');
+            if (fields.size() > 5 && fields.at(0).startsWith("loftsftp")
+                && fields.at(5).startsWith("/tmp/") && !QFileInfo::exists(QString::fromLocal8Bit(fields.at(5)))) {
+                QString ignored;
+                run(QStringLiteral("userdel"), {QStringLiteral("-f"), QString::fromLocal8Bit(fields.at(0))}, &ignored);
+            }
+        }
     }
     const QString name = QStringLiteral("loftsftp%1").arg(QRandomGenerator::global()->bounded(100000, 999999));
     const QString home = dir_.path() + QLatin1Char('/') + name;
