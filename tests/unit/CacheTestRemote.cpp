@@ -98,7 +98,7 @@ FsCapabilities CacheTestRemote::capabilities() const
 {
     FsCapabilities c = local_->capabilities();
     c.remote = true;
-    c.randomWrites = false;
+    c.randomWrites = randomWrites.load();
     return c;
 }
 
@@ -252,6 +252,8 @@ void CacheTestRemote::fsstat(const QByteArray &path, FsDone<FsStat> done)
 void CacheTestRemote::upload(const QByteArray &path, const QString &localFile,
                              const QByteArray &ifVersion, FsDone<FsAttr> done)
 {
+    if (!hasUpload)
+        return done(FsError::NotSupported);
     ++calls.upload;
     call(std::move(done), [this, path, localFile, ifVersion](FsDone<FsAttr> d) {
         const QString target = root_ + QLatin1Char('/') + QString::fromUtf8(path);

@@ -30,6 +30,9 @@ public:
     };
     Calls calls;
     std::atomic<bool> unavailable{false};
+    // Pose as a random-write store (SFTP-like) instead; optionally without upload().
+    std::atomic<bool> randomWrites{false};
+    std::atomic<bool> hasUpload{true};
     std::atomic<int> latencyMs{0};
     QString root() const { return root_; }
     // The version the adapter reports for a file on disk ("" when it is missing).

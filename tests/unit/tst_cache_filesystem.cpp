@@ -869,6 +869,60 @@ private slots:
         remote_->unavailable = false;
     }
 
+    void randomWriteStoreWritesThroughByDefault()
+    {
+        remote_->randomWrites = true; // SFTP-like
+        const QByteArray data = randomBytes(2 * MiB, 28);
+        putFile(remotePath("s.bin"), data);
+        auto fs = open();
+        QVERIFY(!fs->writeBackEnabled());
+        QVERIFY(fs->dataCacheEnabled());
+        Sync s{fs.get()};
+        QCOMPARE(s.readAll("s.bin"), data);
+        QVERIFY(s.write("s.bin", 5, "direct").ok());
+        QCOMPARE(remote_->calls.write.load(), 1);
+        QCOMPARE(remote_->calls.upload.load(), 0);
+        QByteArray expected = data;
+        expected.replace(5, 6, "direct");
+        QCOMPARE(fileBytes(remotePath("s.bin")), expected);
+        QCOMPARE(s.readAll("s.bin"), expected); // our write invalidated the cached copy
+        // Metadata caching is always on.
+        remote_->calls.reset();
+        for (int i = 0; i < 10; ++i)
+            QVERIFY(s.getattr("s.bin").ok());
+        QVERIFY(remote_->calls.getattr + remote_->calls.lookup <= 1);
+    }
+
+    void randomWriteStoreWithoutUploadGetsWrites()
+    {
+        remote_->randomWrites = true;
+        remote_->hasUpload = false;
+        putFile(remotePath("t.bin"), randomBytes(3 * MiB, 29));
+        CacheConfig config;
+        config.writeBack = true;
+        config.dataCache = false;
+        config.uploadDelay = 50ms;
+        auto fs = open(config);
+        QVERIFY(fs->writeBackEnabled());
+        QVERIFY(!fs->dataCacheEnabled());
+        Sync s{fs.get()};
+        const QByteArray data = randomBytes(MiB + 10, 30);
+        FsSetAttr t;
+        t.size = 0;
+        QVERIFY(s.setattr("t.bin", t).ok());
+        QVERIFY(s.write("t.bin", 0, data).ok());
+        QVERIFY(s.commit("t.bin").ok());
+        QCOMPARE(remote_->calls.write.load(), 0);
+        QVERIFY(fs->waitForUploads(10s));
+        QCOMPARE(fileBytes(remotePath("t.bin")), data); // written, then truncated to size
+        QVERIFY(remote_->calls.write > 0);
+        // Without a data cache every read goes to the remote.
+        remote_->calls.reset();
+        QCOMPARE(s.readAll("t.bin"), data);
+        QCOMPARE(s.readAll("t.bin"), data);
+        QVERIFY(remote_->calls.read >= 2);
+    }
+
     void clearCacheKeepsStagedFiles()
     {
         CacheConfig config;
