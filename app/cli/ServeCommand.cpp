@@ -46,6 +46,19 @@ int runServeCommand(const QStringList &arguments)
         QStringLiteral("Upload a written file once it has been idle this long (default: 5)."),
         QStringLiteral("SECONDS"));
     parser.addOptions({cacheDirOption, cacheSizeOption, uploadDelayOption});
+    QCommandLineOption identityOption(QStringLiteral("identity"),
+        QStringLiteral("sftp://: log in with this private key file (its passphrase, if any, in "
+                       "LOFT_PASSWORD). Default: ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, "
+                       "id_rsa."),
+        QStringLiteral("FILE"));
+    QCommandLineOption knownHostsOption(QStringLiteral("known-hosts"),
+        QStringLiteral("sftp://: the known_hosts file to check the server's key against "
+                       "(default: ~/.ssh/known_hosts)."),
+        QStringLiteral("FILE"));
+    QCommandLineOption acceptHostKeyOption(QStringLiteral("accept-new-host-key"),
+        QStringLiteral("sftp://: trust a server not yet in known_hosts and add its key there. "
+                       "A changed key is still refused."));
+    parser.addOptions({identityOption, knownHostsOption, acceptHostKeyOption});
     QCommandLineOption portOption(QStringLiteral("port"),
         QStringLiteral("TCP port (default: the port this source had last time, else any free one)."),
         QStringLiteral("N"));
@@ -60,19 +73,6 @@ int runServeCommand(const QStringList &arguments)
     QCommandLineOption demoOption(QStringLiteral("demo"),
         QStringLiteral("Serve a demo folder (created with a few sample files) instead of SOURCE."));
     parser.addOptions({portOption, readOnlyOption, stateOption, verboseOption, demoOption});
-    QCommandLineOption identityOption(QStringLiteral("identity"),
-        QStringLiteral("sftp://: log in with this private key file (its passphrase, if any, in "
-                       "LOFT_PASSWORD). Default: ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, "
-                       "id_rsa."),
-        QStringLiteral("FILE"));
-    QCommandLineOption knownHostsOption(QStringLiteral("known-hosts"),
-        QStringLiteral("sftp://: the known_hosts file to check the server's key against "
-                       "(default: ~/.ssh/known_hosts)."),
-        QStringLiteral("FILE"));
-    QCommandLineOption acceptHostKeyOption(QStringLiteral("accept-new-host-key"),
-        QStringLiteral("sftp://: trust a server not yet in known_hosts and add its key there. "
-                       "A changed key is still refused."));
-    parser.addOptions({identityOption, knownHostsOption, acceptHostKeyOption});
     parser.addPositionalArgument(QStringLiteral("SOURCE"),
         QStringLiteral("A local folder (path or file:///path), a WebDAV folder:\n"
                        "webdav://[user@]host[:port]/path (https: webdavs://...), or an SFTP\n"
@@ -108,20 +108,6 @@ int runServeCommand(const QStringList &arguments)
 
     SourceSpec spec;
     spec.readOnly = parser.isSet(readOnlyOption);
-    spec.cacheDir = parser.value(cacheDirOption);
-    if (parser.isSet(cacheSizeOption)) {
-        spec.cacheBytes = parseByteSize(parser.value(cacheSizeOption));
-        if (!spec.cacheBytes || *spec.cacheBytes < (uint64_t(1) << 20))
-            return fail(QStringLiteral("--cache-size needs a size of at least 1M, such as 10G "
-                                       "or 500M"));
-    }
-    if (parser.isSet(uploadDelayOption)) {
-        bool ok = false;
-        const double seconds = parser.value(uploadDelayOption).toDouble(&ok);
-        if (!ok || seconds < 0 || seconds > 86400)
-            return fail(QStringLiteral("--upload-delay needs a number of seconds from 0 to 86400"));
-        spec.uploadDelayMs = int(seconds * 1000);
-    }
     spec.identityFile = parser.value(identityOption);
     spec.knownHostsFile = parser.value(knownHostsOption);
     spec.acceptNewHostKey = parser.isSet(acceptHostKeyOption);

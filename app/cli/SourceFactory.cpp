@@ -1,7 +1,6 @@
 #include "cli/SourceFactory.h"
 
 #include "LocalFileSystem.h"
-#include "CachingFileSystem.h"
 #include "SftpFileSystem.h"
 #include "CachingFileSystem.h"
 #include "WebDavFileSystem.h"
@@ -147,46 +146,6 @@ static std::shared_ptr<FileSystem> openProvider(const QString &argument, SourceS
     return fs;
 }
 
-// The wrap step: a remote provider gets the cache layer, with a cache folder of its own.
-static std::shared_ptr<FileSystem> openProvider(const QString &argument, SourceSpec *spec,
-                                                QString *error)
-{
-    std::shared_ptr<FileSystem> fs = openProvider(argument, spec, error);
-    if (!fs || !fs->capabilities().remote)
-        return fs;
-    CacheConfig config;
-    config.directory = cacheDirForSource(
-        spec->cacheDir.isEmpty() ? defaultCacheBaseDir() : spec->cacheDir, spec->canonical);
-    if (spec->cacheBytes)
-        config.maxBytes = *spec->cacheBytes;
-    if (spec->uploadDelayMs)
-        config.uploadDelay = std::chrono::milliseconds(*spec->uploadDelayMs);
-    QString cacheError;
-    auto cached = CachingFileSystem::wrapIfRemote(std::move(fs), config, &cacheError);
-    if (!cached)
-        *error = QStringLiteral("cannot cache %1: %2").arg(spec->canonical, cacheError);
-    return cached;
-}
-// The wrap step: a remote provider gets the cache layer, with a cache folder of its own.
-static std::shared_ptr<FileSystem> openProvider(const QString &argument, SourceSpec *spec,
-                                                QString *error)
-{
-    std::shared_ptr<FileSystem> fs = openProvider(argument, spec, error);
-    if (!fs || !fs->capabilities().remote)
-        return fs;
-    CacheConfig config;
-    config.directory = cacheDirForSource(
-        spec->cacheDir.isEmpty() ? defaultCacheBaseDir() : spec->cacheDir, spec->canonical);
-    if (spec->cacheBytes)
-        config.maxBytes = *spec->cacheBytes;
-    if (spec->uploadDelayMs)
-        config.uploadDelay = std::chrono::milliseconds(*spec->uploadDelayMs);
-    QString cacheError;
-    auto cached = CachingFileSystem::wrapIfRemote(std::move(fs), config, &cacheError);
-    if (!cached)
-        *error = QStringLiteral("cannot cache %1: %2").arg(spec->canonical, cacheError);
-    return cached;
-}
 // The wrap step: a remote provider gets the cache layer, with a cache folder of its own.
 std::shared_ptr<FileSystem> openSource(const QString &argument, SourceSpec *spec, QString *error)
 {
