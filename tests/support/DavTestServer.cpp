@@ -41,7 +41,17 @@ bool DavTestServer::launch(const QString &program, const QStringList &arguments,
     process_ = std::make_unique<QProcess>();
     process_->setProcessChannelMode(QProcess::MergedChannels);
     process_->setProcessEnvironment(env);
-    process_->start(program, arguments);
+    // A small shell stands between: it stops the server when its stdin closes, which
+    // happens on stop() and also when this test process dies however it dies, so no
+    // server outlives its test (Apache drops privileges, so a parent-death signal
+    // would not survive).
+    process_->start(QStringLiteral("/bin/sh"),
+                    QStringList{QStringLiteral("-c"),
+                                QStringLiteral("\"$0\" \"$@\" <&- & pid=$!; "
+                                               "while read -r _; do :; done; "
+                                               "kill $pid 2>/dev/null; wait $pid"),
+                                program}
+                        + arguments);
     if (!process_->waitForStarted(10000)) {
         error_ = QStringLiteral("%1 did not start: %2").arg(program, process_->errorString());
         return false;
@@ -75,8 +85,8 @@ void DavTestServer::stop()
     if (!process_)
         return;
     if (process_->state() != QProcess::NotRunning) {
-        process_->terminate();
-        if (!process_->waitForFinished(10000)) {
+        process_->closeWriteChannel(); // the wrapper stops the server and waits for it
+        if (!process_->waitForFinished(15000)) {
             process_->kill();
             process_->waitForFinished(5000);
         }

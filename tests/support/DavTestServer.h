@@ -23,7 +23,8 @@ public:
     // Starts the server (the same port again after a stop) and waits, bounded, until it
     // accepts connections.
     virtual bool start() = 0;
-    // Stops it (SIGTERM, then SIGKILL) and waits for the exit.
+    // Stops it (SIGTERM through the wrapper shell, which also does it should the test
+    // process die) and waits for the exit.
     void stop();
     bool running() const;
 
