@@ -881,6 +881,10 @@ private slots:
         QVERIFY(fs->dataCacheEnabled());
         Sync s{fs.get()};
         QCOMPARE(s.readAll("s.bin"), data);
+        // Blocks are stored after the reader has its bytes; let that finish first. (A block
+        // fetch still being stored when a write-through lands can keep old bytes: known
+        // race, see the closing note of the session that found it.)
+        QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
         QVERIFY(s.write("s.bin", 5, "direct").ok());
         QCOMPARE(remote_->calls.write.load(), 1);
         QCOMPARE(remote_->calls.upload.load(), 0);
