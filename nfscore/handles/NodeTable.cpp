@@ -229,7 +229,8 @@ std::optional<QByteArray> NodeTable::path(uint64_t id) const
     return out;
 }
 
-uint64_t NodeTable::bind(uint64_t parent, const QByteArray &name, uint64_t identity)
+uint64_t NodeTable::bind(uint64_t parent, const QByteArray &name, uint64_t identity,
+                         uint64_t observedAt)
 {
     const QByteArray k = key(parent, name);
     auto it = byName_.constFind(k);
@@ -238,6 +239,8 @@ uint64_t NodeTable::bind(uint64_t parent, const QByteArray &name, uint64_t ident
         Node &n = nodes_[id];
         if (identity == 0 || n.identity == identity)
             return id;
+        if (observedAt < n.boundAt)
+            return 0; // seen before the name was given to this id: out of date
         if (n.identity == 0) { // learned the identity now
             n.identity = identity;
             append(bindRecord(id, n));
@@ -246,7 +249,7 @@ uint64_t NodeTable::bind(uint64_t parent, const QByteArray &name, uint64_t ident
         retire(id); // the name now names another object
     }
     const uint64_t id = nextId_++;
-    Node n{parent, name, identity};
+    Node n{parent, name, identity, ++changes_};
     append(bindRecord(id, n));
     byName_.insert(k, id);
     nodes_.insert(id, std::move(n));
@@ -255,13 +258,17 @@ uint64_t NodeTable::bind(uint64_t parent, const QByteArray &name, uint64_t ident
 
 void NodeTable::move(uint64_t id, uint64_t newParent, const QByteArray &newName)
 {
-    auto it = nodes_.find(id);
-    if (it == nodes_.end() || id == kRootId)
+    if (id == kRootId || !nodes_.contains(id))
         return;
-    retireChild(newParent, newName);
+    // Retire whatever had the destination name first: erasing from a QHash may move its
+    // other entries, so an iterator into nodes_ is only taken after that.
+    if (auto other = child(newParent, newName); other && *other != id)
+        retire(*other);
+    auto it = nodes_.find(id);
     byName_.remove(key(it->parent, it->name));
     it->parent = newParent;
     it->name = newName;
+    it->boundAt = ++changes_;
     byName_.insert(key(newParent, newName), id);
     QByteArray r;
     r.append('M');
@@ -281,6 +288,7 @@ void NodeTable::retire(uint64_t id)
     if (byName_.value(k) == id)
         byName_.remove(k);
     nodes_.erase(it);
+    ++changes_;
     QByteArray r;
     r.append('R');
     putU64(r, id);

@@ -22,7 +22,9 @@ public:
         uint64_t parent = 0;
         QByteArray name;
         uint64_t identity = 0; // the backend's object identity (inode), 0 when unknown
+        uint64_t boundAt = 0;  // changeCount() when it got this name (not journaled)
     };
+    static constexpr uint64_t kNow = UINT64_MAX;
 
     NodeTable();
     ~NodeTable();
@@ -36,9 +38,17 @@ public:
     // Path relative to the export root ("" for the root); nothing when an ancestor is gone.
     std::optional<QByteArray> path(uint64_t id) const;
 
+    // Grows with every change: a name bound or moved, an id retired. Read it before asking
+    // the backend about a name, and pass it to bind() as `observedAt`.
+    uint64_t changeCount() const { return changes_; }
+
     // The id of parent/name, allocating one when new. When the name already has an id
-    // but `identity` shows it is another object now, the old id is retired.
-    uint64_t bind(uint64_t parent, const QByteArray &name, uint64_t identity);
+    // but `identity` shows it is another object now, the old id is retired -- unless the
+    // name got that id after `observedAt` (a RENAME, or a CREATE after a REMOVE, overtook
+    // the backend call that saw the other object): then the answer is out of date,
+    // nothing changes, and 0 is returned.
+    uint64_t bind(uint64_t parent, const QByteArray &name, uint64_t identity,
+                  uint64_t observedAt = kNow);
     // Records that an id was renamed; whatever had the destination name is retired.
     void move(uint64_t id, uint64_t newParent, const QByteArray &newName);
     // The object is gone; its id will never be used again.
@@ -57,6 +67,7 @@ private:
     QHash<uint64_t, Node> nodes_;
     QHash<QByteArray, uint64_t> byName_; // key(parent, name) -> id
     uint64_t nextId_ = kRootId + 1;
+    uint64_t changes_ = 0;
     QFile journal_;
     QString path_;
 };

@@ -41,15 +41,17 @@ nfsstat3 checkExistingName(const NfsExport &ex, const QByteArray &name)
     return nfsstat3::NFS3_OK;
 }
 
-bool identityMatches(NfsExport &ex, uint64_t id, const FsAttr &attr)
+nfsstat3 checkIdentity(NfsExport &ex, const Node &node, const FsAttr &attr)
 {
-    const NodeTable::Node *n = ex.nodes().node(id);
+    const NodeTable::Node *n = ex.nodes().node(node.id);
     if (!n)
-        return false;
+        return nfsstat3::NFS3ERR_STALE;
     if (n->identity == 0 || attr.identity == 0 || n->identity == attr.identity)
-        return true;
-    ex.nodes().retire(id);
-    return false;
+        return nfsstat3::NFS3_OK;
+    if (movedMeanwhile(ex, node))
+        return nfsstat3::NFS3ERR_JUKEBOX;
+    ex.nodes().retire(node.id);
+    return nfsstat3::NFS3ERR_STALE;
 }
 
 post_op_attr postOpAttr(const NfsExport &ex, uint64_t id, const FsAttr &attr)

@@ -55,9 +55,10 @@ nfsstat3 checkNewName(const NfsExport &ex, const QByteArray &name);
 // Checks a name that a procedure removes or renames from.
 nfsstat3 checkExistingName(const NfsExport &ex, const QByteArray &name);
 
-// Attributes of `id`, unless the provider's identity shows the path now names another
-// object: then the id is retired and the caller answers STALE.
-bool identityMatches(NfsExport &ex, uint64_t id, const FsAttr &attr);
+// NFS3_OK when `attr` (read at node.path) belongs to node's object. When the provider's
+// identity shows that node.path now names another object: STALE, and the id is retired --
+// unless the object was renamed while the call ran (see objectStatus): then JUKEBOX.
+nfsstat3 checkIdentity(NfsExport &ex, const Node &node, const FsAttr &attr);
 
 post_op_attr postOpAttr(const NfsExport &ex, uint64_t id, const FsAttr &attr);
 
@@ -65,11 +66,25 @@ post_op_attr postOpAttr(const NfsExport &ex, uint64_t id, const FsAttr &attr);
 
 namespace loft::nfs3 {
 
-// Status for a failure on the object a handle names: a vanished object is STALE.
-inline nfsstat3 objectStatus(NfsExport &ex, uint64_t id, FsError e)
+// True when node's object no longer lives at node.path because a RENAME of it (or of a
+// folder above it) completed while a call that resolved node.path earlier was running.
+// Its id is still good: the call only used an old path.
+inline bool movedMeanwhile(NfsExport &ex, const Node &node)
+{
+    const auto now = ex.nodes().path(node.id);
+    return now && *now != node.path;
+}
+
+// Status for a failure on the object a handle names (node = what the call resolved):
+// a vanished object is STALE, and its id is retired. An object that only moved while the
+// call ran gets JUKEBOX instead, so the client asks again (and the new path is used);
+// retiring it would make a live handle STALE for good.
+inline nfsstat3 objectStatus(NfsExport &ex, const Node &node, FsError e)
 {
     if (e == FsError::NotFound || e == FsError::Stale) {
-        ex.nodes().retire(id);
+        if (movedMeanwhile(ex, node))
+            return nfsstat3::NFS3ERR_JUKEBOX;
+        ex.nodes().retire(node.id);
         return nfsstat3::NFS3ERR_STALE;
     }
     return nfsStatus(e);

@@ -46,22 +46,30 @@ void listDirectory(NfsExport *ex, const Node &dir, cookie3 cookie, const cookiev
             return done(page(s, dirAttrs().value(dir.id), cookie));
     }
     ex->fs().getattr(dir.path, ex->then<FsAttr>([ex, dir, cookie, done](FsResult<FsAttr> attr) {
-        if (!attr)
-            return done(objectStatus(*ex, dir.id, attr.error()) == nfsstat3::NFS3ERR_STALE
-                            ? FsError::Stale
-                            : attr.error());
+        if (!attr) {
+            const nfsstat3 s = objectStatus(*ex, dir, attr.error());
+            return done(s == nfsstat3::NFS3ERR_STALE      ? FsError::Stale
+                        : s == nfsstat3::NFS3ERR_JUKEBOX ? FsError::Unavailable
+                                                          : attr.error());
+        }
         if (attr->type != FsType::Directory)
             return done(FsError::NotDirectory);
         const FsAttr dirAttr = *attr;
+        const uint64_t seen = ex->nodes().changeCount();
         ex->fs().readdir(dir.path, ex->then<QList<FsDirEntry>>(
-            [ex, dir, cookie, dirAttr, done](FsResult<QList<FsDirEntry>> entries) {
+            [ex, dir, cookie, dirAttr, seen, done](FsResult<QList<FsDirEntry>> entries) {
                 if (!entries)
-                    return done(entries.error());
+                    return done(entries.error() == FsError::NotFound && movedMeanwhile(*ex, dir)
+                                    ? FsError::Unavailable // renamed meanwhile: ask again
+                                    : entries.error());
                 DirSnapshot s;
                 s.entries.reserve(entries->size());
                 for (FsDirEntry &e : *entries) {
-                    const uint64_t id = ex->nodes().bind(dir.id, e.name, e.attr.identity);
-                    s.entries.append({id, std::move(e)});
+                    // An entry a RENAME (or CREATE) overtook names another object by now:
+                    // leave it out of this listing rather than retire the live id.
+                    const uint64_t id = ex->nodes().bind(dir.id, e.name, e.attr.identity, seen);
+                    if (id != 0)
+                        s.entries.append({id, std::move(e)});
                 }
                 std::sort(s.entries.begin(), s.entries.end(),
                           [](const auto &a, const auto &b) { return a.fileId < b.fileId; });

@@ -56,5 +56,6 @@ battery_verify() {
   read -r gt ga <<<"$(guest_note df)"
   host_check df_total bash -c "t=\$(df -kP '$w' | tail -n 1 | awk '{print \$2}'); d=\$(( t - ${gt:-0} )); (( ${gt:-0} > 0 && d * 100 <= t && -d * 100 <= t )) || { echo \"guest \${gt:-?} KiB, host \$t KiB\"; exit 1; }"
   host_check df_available bash -c "a=\$(df -kP '$w' | tail -n 1 | awk '{print \$4}'); d=\$(( a - ${ga:-0} )); (( ${ga:-0} > 0 && d * 10 <= a && -d * 10 <= a )) || { echo \"guest \${ga:-?} KiB, host \$a KiB\"; exit 1; }"
+  host_check_eq rename_while_listing "80 0" bash -c "echo \$(ls -d '$w'/race/to* | wc -l) \$(ls -d '$w'/race/from* 2>/dev/null | wc -l)"
   host_check_manifest manifest_end_after_umount end "$w"
 }

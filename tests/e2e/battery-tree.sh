@@ -204,5 +204,29 @@ check df df -kP .
 check df_sane df_sane
 note df "$(df_sane)"
 
+# --- renames racing with listings -----------------------------------------------------------
+# 80 times: a folder with a file renamed over an empty folder while another process lists
+# and stats the parent without pause. Answers the server computed before a RENAME but sent
+# after it must not make the moved folder's handle STALE (found: Loft retired the live id),
+# and the server must not crash on the rename-over (found: a QHash iterator used after an
+# erase in NodeTable::move).
+mkdir race
+rename_race() {
+  ( while [ ! -e /tmp/race.stop ]; do ls -l race >/dev/null 2>&1; stat race/* >/dev/null 2>&1; done ) &
+  lister=$!
+  bad=0 i=0
+  while [ $i -lt 80 ]; do
+    mkdir "race/to$i" "race/from$i" && echo "n$i" >"race/from$i/f.txt" || bad=$((bad + 1))
+    r=$(e2etool rename "race/from$i" "race/to$i")
+    c=$(cat "race/to$i/f.txt" 2>&1)
+    [ "$r" = OK ] && [ "$c" = "n$i" ] || { bad=$((bad + 1)); echo "#$i: rename $r, read '$c'"; }
+    i=$((i + 1))
+  done
+  touch /tmp/race.stop; wait "$lister"; rm -f /tmp/race.stop
+  [ $bad = 0 ]
+}
+check rename_while_listing rename_race
+check_eq rename_while_listing_all_there 80 sh -c 'cat race/to*/f.txt | wc -l'
+
 # --- the whole folder, guest's view vs host's view -------------------------------------------
 host_compare end

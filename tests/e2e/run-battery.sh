@@ -432,6 +432,20 @@ check_downtime() {
   restart_server || say "restarting the server failed: $START_ERROR"
 }
 
+# A server that dies on its own (a crash) would leave a hard mount waiting until the guest
+# timeout: notice it, say so, and stop the guest now.
+SERVER_DIED=
+check_server() {
+  [[ -n $SERVER_PID && -z $SERVER_DIED ]] || return 0
+  kill -0 "$SERVER_PID" 2>/dev/null && return 0
+  local rc
+  wait "$SERVER_PID" 2>/dev/null; rc=$?
+  SERVER_PID=
+  SERVER_DIED="the server exited by itself during the run (status $rc$( ((rc > 128)) && echo ", signal $((rc - 128))"))"
+  say "$SERVER_DIED; stopping the guest"
+  kill -TERM -- "-$QEMU_PID" 2>/dev/null || kill -TERM "$QEMU_PID" 2>/dev/null
+}
+
 # Follow the console: echo CHECK lines (or everything with -v), stamp the markers' host times.
 declare -A MARK=()
 shown=0
@@ -455,13 +469,13 @@ follow() {
   shown=$n
 }
 while :; do
-  while kill -0 "$QEMU_PID" 2>/dev/null; do follow; check_downtime; sleep 0.1; done
+  while kill -0 "$QEMU_PID" 2>/dev/null; do follow; check_downtime; check_server; sleep 0.1; done
   wait "$QEMU_PID"; QEMU_RC=$?
   QEMU_PID=
   follow
   # A kernel that died before /init (seen under TCG on a loaded host: "IO-APIC + timer
   # doesn't work") touched nothing yet: boot once more, keeping the failed console.
-  if [[ -z ${MARK[booted]:-} && $QEMU_RC != 124 && $QEMU_RC != 137 ]] && ((BOOTS < 3)); then
+  if [[ -z ${MARK[booted]:-} && -z $SERVER_DIED && $QEMU_RC != 124 && $QEMU_RC != 137 ]] && ((BOOTS < 3)); then
     cp "$RUN/console.log" "$RUN/console.boot$BOOTS.log"
     say "the guest stopped before /init (qemu exit $QEMU_RC: $(tr -d '\r' <"$RUN/console.log" | grep -m1 -iE 'panic|error' | cut -c1-120)); booting again"
     shown=0
@@ -496,6 +510,7 @@ problems=()
 if ((QEMU_RC == 124 || QEMU_RC == 137)); then problems+=("guest timed out after ${TIMEOUT} s")
 elif [[ -z ${MARK[end]:-} ]]; then problems+=("guest did not finish (qemu exit $QEMU_RC)"); fi
 [[ -z ${MARK[booted]:-} ]] && problems+=("guest /init never started")
+[[ -n $SERVER_DIED ]] && problems+=("$SERVER_DIED")
 ((npass + nfail == 0)) && problems+=("no check ran")
 # A check that began but never printed its result is the one that hung (or crashed the guest).
 last_begin=$(tr -d '\r' <"$RUN/console.log" | sed -n 's/^BEGIN \([^ ]*\).*/\1/p' | tail -n 1)

@@ -3,8 +3,10 @@
 #include "handles/FileHandleCodec.h"
 #include "handles/NodeTable.h"
 
+#include <QMap>
 #include <QTemporaryDir>
 #include <QTest>
+#include <random>
 
 using loft::FileHandleCodec;
 using loft::NodeTable;
@@ -100,6 +102,61 @@ private slots:
         t.move(dir, NodeTable::kRootId, "e");
         QCOMPARE(t.path(leaf), std::optional<QByteArray>("e/sub/leaf"));
         QVERIFY(!t.path(victim));
+    }
+
+    void renameOverExistingNamesManyTimes()
+    {
+        // move() over a name that has an id erases that id first; erasing from a QHash
+        // can shift other entries, so move() must not keep an iterator across it (it did,
+        // and crashed the server in the e2e suite). Random renames over existing names in
+        // tables of many sizes, checked against a plain name -> id model.
+        std::mt19937 rng(12345);
+        for (int round = 0; round < 300; ++round) {
+            NodeTable t;
+            QString error;
+            QVERIFY(t.open(QString(), &error));
+            QMap<QByteArray, uint64_t> model;
+            const int n = 2 + int(rng() % 200);
+            for (int i = 0; i < n; ++i) {
+                const QByteArray name = "n" + QByteArray::number(i);
+                model.insert(name, t.bind(NodeTable::kRootId, name, 1000 + i));
+            }
+            for (int k = 0; k < n; ++k) {
+                const QByteArray from = "n" + QByteArray::number(rng() % n);
+                const QByteArray to = "n" + QByteArray::number(rng() % n);
+                if (from == to || !model.contains(from) || !model.contains(to))
+                    continue;
+                const uint64_t id = model.take(from);
+                t.move(id, NodeTable::kRootId, to);
+                model.insert(to, id);
+            }
+            for (auto it = model.cbegin(); it != model.cend(); ++it) {
+                QCOMPARE(t.path(it.value()), std::optional<QByteArray>(it.key()));
+                QCOMPARE(t.child(NodeTable::kRootId, it.key()), std::optional<uint64_t>(it.value()));
+            }
+            QCOMPARE(t.size(), qsizetype(model.size() + 1));
+        }
+    }
+
+    void answerOvertakenByRenameDoesNotRetire()
+    {
+        // A LOOKUP/READDIR answer computed before a RENAME but applied after it describes
+        // the object the name had before: it must not retire the id moved there since.
+        NodeTable t;
+        QString error;
+        QVERIFY(t.open(QString(), &error));
+        const uint64_t target = t.bind(NodeTable::kRootId, "target", 1); // inode 1
+        const uint64_t moving = t.bind(NodeTable::kRootId, "moving", 2); // inode 2
+        const uint64_t seen = t.changeCount();                           // the call starts
+        t.move(moving, NodeTable::kRootId, "target");                    // RENAME completes
+        QCOMPARE(t.bind(NodeTable::kRootId, "target", 1, seen), uint64_t(0)); // old answer
+        QCOMPARE(t.path(moving), std::optional<QByteArray>("target"));
+        QVERIFY(!t.path(target));
+        QCOMPARE(t.bind(NodeTable::kRootId, "target", 2, seen), moving); // agrees: fine
+        // A fresh answer showing another object is believed: the name was replaced.
+        const uint64_t replaced = t.bind(NodeTable::kRootId, "target", 3);
+        QVERIFY(replaced != 0 && replaced != moving);
+        QVERIFY(!t.path(moving));
     }
 
     void journalSurvivesReloadAndNeverReusesIds()

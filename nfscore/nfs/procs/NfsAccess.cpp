@@ -45,7 +45,7 @@ void nfsAccess(NfsRequest req, ACCESS3args args, NfsReply<ACCESS3res> reply)
     ex->fs().getattr(node.path, ex->then<FsAttr>([ex, node, wanted, cred, reply](FsResult<FsAttr> attr) {
         ACCESS3res res;
         if (!attr)
-            return reply.fail(objectStatus(*ex, node.id, attr.error()));
+            return reply.fail(objectStatus(*ex, node, attr.error()));
         res.ok.obj_attributes = postOpAttr(*ex, node.id, *attr);
         res.ok.access = wanted & allowed(*attr, cred, ex->readOnly());
         reply(res);

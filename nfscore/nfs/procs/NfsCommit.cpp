@@ -11,7 +11,7 @@ void nfsCommit(NfsRequest req, COMMIT3args args, NfsReply<COMMIT3res> reply)
     ex->fs().commit(node.path, ex->then<FsAttr>([ex, node, reply](FsResult<FsAttr> attr) {
         COMMIT3res res;
         if (!attr) {
-            res.status = objectStatus(*ex, node.id, attr.error());
+            res.status = objectStatus(*ex, node, attr.error());
             return reply(res);
         }
         res.ok.file_wcc.after = postOpAttr(*ex, node.id, *attr);

@@ -11,7 +11,7 @@ void nfsFsinfo(NfsRequest req, FSINFO3args args, NfsReply<FSINFO3res> reply)
     ex->fs().getattr(node.path, ex->then<FsAttr>([ex, node, reply](FsResult<FsAttr> attr) {
         FSINFO3res res;
         if (!attr)
-            return reply.fail(objectStatus(*ex, node.id, attr.error()));
+            return reply.fail(objectStatus(*ex, node, attr.error()));
         const FsCapabilities &caps = ex->capabilities();
         res.ok.obj_attributes = postOpAttr(*ex, node.id, *attr);
         res.ok.rtmax = res.ok.rtpref = kMaxIoSize;

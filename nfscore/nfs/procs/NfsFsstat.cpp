@@ -11,7 +11,7 @@ void nfsFsstat(NfsRequest req, FSSTAT3args args, NfsReply<FSSTAT3res> reply)
     ex->fs().fsstat(node.path, ex->then<FsStat>([ex, node, reply](FsResult<FsStat> st) {
         FSSTAT3res res;
         if (!st)
-            return reply.fail(objectStatus(*ex, node.id, st.error()));
+            return reply.fail(objectStatus(*ex, node, st.error()));
         res.ok.tbytes = st->totalBytes;
         res.ok.fbytes = st->freeBytes;
         res.ok.abytes = st->availBytes;

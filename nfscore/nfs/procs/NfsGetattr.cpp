@@ -11,9 +11,9 @@ void nfsGetattr(NfsRequest req, GETATTR3args args, NfsReply<GETATTR3res> reply)
     ex->fs().getattr(node.path, ex->then<FsAttr>([ex, node, reply](FsResult<FsAttr> attr) {
         GETATTR3res res;
         if (!attr)
-            res.status = objectStatus(*ex, node.id, attr.error());
-        else if (!identityMatches(*ex, node.id, *attr))
-            res.status = nfsstat3::NFS3ERR_STALE;
+            res.status = objectStatus(*ex, node, attr.error());
+        else if (const nfsstat3 s = checkIdentity(*ex, node, *attr); s != nfsstat3::NFS3_OK)
+            res.status = s;
         else
             res.ok.obj_attributes = toFattr3(*attr, node.id, ex->fsid());
         reply(res);

@@ -11,7 +11,7 @@ void nfsPathconf(NfsRequest req, PATHCONF3args args, NfsReply<PATHCONF3res> repl
     ex->fs().getattr(node.path, ex->then<FsAttr>([ex, node, reply](FsResult<FsAttr> attr) {
         PATHCONF3res res;
         if (!attr)
-            return reply.fail(objectStatus(*ex, node.id, attr.error()));
+            return reply.fail(objectStatus(*ex, node, attr.error()));
         const FsCapabilities &caps = ex->capabilities();
         res.ok.obj_attributes = postOpAttr(*ex, node.id, *attr);
         res.ok.linkmax = caps.hardLinks ? 32000 : 1;

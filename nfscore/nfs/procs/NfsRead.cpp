@@ -13,7 +13,7 @@ void nfsRead(NfsRequest req, READ3args args, NfsReply<READ3res> reply)
                   ex->then<FsReadResult>([ex, node, reply](FsResult<FsReadResult> r) {
                       READ3res res;
                       if (!r) {
-                          res.status = objectStatus(*ex, node.id, r.error());
+                          res.status = objectStatus(*ex, node, r.error());
                           return reply(res);
                       }
                       res.ok.file_attributes = postOpAttr(*ex, node.id, r->attr);

@@ -13,7 +13,7 @@ void nfsReadlink(NfsRequest req, READLINK3args args, NfsReply<READLINK3res> repl
         if (!target)
             res.status = target.error() == FsError::InvalidArgument
                 ? nfsstat3::NFS3ERR_INVAL // not a symlink
-                : objectStatus(*ex, node.id, target.error());
+                : objectStatus(*ex, node, target.error());
         else
             res.ok.data.bytes = *target;
         reply(res);

@@ -13,7 +13,7 @@ void applySetattr(NfsExport *ex, const Node &node, const FsSetAttr &changes,
                          if (before)
                              res.ok.obj_wcc.before = toWccAttr(*before);
                          if (!after) {
-                             res.status = objectStatus(*ex, node.id, after.error());
+                             res.status = objectStatus(*ex, node, after.error());
                              res.fail.obj_wcc = res.ok.obj_wcc;
                          } else {
                              res.ok.obj_wcc.after = postOpAttr(*ex, node.id, *after);
@@ -36,7 +36,7 @@ void nfsSetattr(NfsRequest req, SETATTR3args args, NfsReply<SETATTR3res> reply)
     ex->fs().getattr(node.path, ex->then<FsAttr>([ex, node, changes, guard,
                                                   reply](FsResult<FsAttr> before) {
         if (!before)
-            return reply.fail(objectStatus(*ex, node.id, before.error()));
+            return reply.fail(objectStatus(*ex, node, before.error()));
         if (guard && !(toNfsTime(before->ctime) == *guard)) {
             SETATTR3res res;
             res.status = nfsstat3::NFS3ERR_NOT_SYNC;

@@ -38,7 +38,7 @@ void nfsWrite(NfsRequest req, WRITE3args args, NfsReply<WRITE3res> reply)
                    ex->then<FsWriteResult>([ex, node, reply](FsResult<FsWriteResult> w) {
                        WRITE3res res;
                        if (!w) {
-                           res.status = objectStatus(*ex, node.id, w.error());
+                           res.status = objectStatus(*ex, node, w.error());
                            return reply(res);
                        }
                        res.ok.file_wcc = toWccData(w->before, w->after, node.id, ex->fsid());
