@@ -276,8 +276,7 @@ say "server up in $(elapsed "$TS") s: port $PORT, mount port $MOUNT_PORT, export
 # restart_server: starts the server again on the same port (retrying while the port is
 # still taken) and checks that it serves the same URL (port and export path).
 restart_server() {
-  local try
-  for try in 1 2 3 4 5; do
+  for _ in 1 2 3 4 5; do
     if start_server "$PORT"; then
       [[ $URL == "$FIRST_URL" ]] && return 0
       START_ERROR="the restarted server serves $URL, not $FIRST_URL"
@@ -356,6 +355,7 @@ qemu+=(${LOFT_E2E_QEMU_ARGS:-})
 # Control channel: qemu reads ctl.in (host -> guest) and writes ctl.out (guest -> host, unused).
 # Both FIFOs are opened read-write, so neither side ever blocks on open.
 mkfifo "$RUN/ctl.in" "$RUN/ctl.out" || die "mkfifo failed"
+# shellcheck disable=SC2034  # CTL_OUT_FD is only held open
 exec {CTL_FD}<>"$RUN/ctl.in" {CTL_OUT_FD}<>"$RUN/ctl.out"
 # start_guest: boots qemu in the background (QEMU_PID), console to $RUN/console.log.
 BOOTS=0
@@ -381,8 +381,9 @@ start_guest
 #   manifest TAG [SUBDIR]       compare the guest's `manifest_note TAG` lines with the host's
 #                               view of <served>/BATTERY[/SUBDIR] (host check manifest_TAG)
 #   hook FUNCTION               run FUNCTION W from battery-BATTERY.host.sh (host checks)
+# shellcheck disable=SC1090  # sources battery-<name>.host.sh
 handle_request() {
-  local b=${1:-} id=${2:-} action=${3:-} st=OK msg= n0 t0 rc
+  local b=${1:-} id=${2:-} action=${3:-} st=OK msg='' n0 t0 rc
   shift 3 2>/dev/null
   t0=$(date +%s.%N)
   n0=$(wc -l <"$RUN/host-checks")
