@@ -33,12 +33,14 @@ private:
     // than once per call. Only handles that verified (or that we made) are kept, so a
     // forged handle can only hit an entry by being byte-identical to a genuine one.
     // Direct-mapped by file id; not thread-safe (the codec lives on the server thread).
+    // File ids are handed out consecutively, so 64Ki slots hold every handle of a
+    // directory of up to 64Ki entries at once (READDIRPLUS makes one per entry): 2.6 MB.
     struct CacheEntry {
         uint64_t fileId = 0;
         bool valid = false;
         std::array<char, kSize> bytes{};
     };
-    static constexpr size_t kCacheSlots = 8192;
+    static constexpr size_t kCacheSlots = 65536;
     CacheEntry *slot(uint64_t fileId) const { return &(*cache_)[fileId % kCacheSlots]; }
 
     QByteArray key_;

@@ -56,24 +56,6 @@ wcc_attr toWccAttr(const FsAttr &a)
     return wcc_attr{a.size, toNfsTime(a.mtime), toNfsTime(a.ctime)};
 }
 
-wcc_data toWccData(const FsDirChange &change, uint64_t dirId, uint64_t fsid)
-{
-    wcc_data w;
-    if (change.before)
-        w.before = toWccAttr(*change.before);
-    if (change.after)
-        w.after = toFattr3(*change.after, dirId, fsid);
-    return w;
-}
-
-wcc_data toWccData(const FsAttr &before, const FsAttr &after, uint64_t fileId, uint64_t fsid)
-{
-    wcc_data w;
-    w.before = toWccAttr(before);
-    w.after = toFattr3(after, fileId, fsid);
-    return w;
-}
-
 FsSetAttr fromSattr3(const sattr3 &s)
 {
     FsSetAttr out;

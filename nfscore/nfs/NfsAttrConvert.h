@@ -8,8 +8,6 @@ namespace loft::nfs3 {
 
 fattr3 toFattr3(const FsAttr &a, uint64_t fileId, uint64_t fsid);
 wcc_attr toWccAttr(const FsAttr &a);
-wcc_data toWccData(const FsDirChange &change, uint64_t dirId, uint64_t fsid);
-wcc_data toWccData(const FsAttr &before, const FsAttr &after, uint64_t fileId, uint64_t fsid);
 FsSetAttr fromSattr3(const sattr3 &s);
 nfstime3 toNfsTime(const FsTime &t);
 

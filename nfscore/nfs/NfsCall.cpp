@@ -54,9 +54,34 @@ nfsstat3 checkIdentity(NfsExport &ex, const Node &node, const FsAttr &attr)
     return nfsstat3::NFS3ERR_STALE;
 }
 
-post_op_attr postOpAttr(const NfsExport &ex, uint64_t id, const FsAttr &attr)
+fattr3 attributesFor(NfsExport &ex, uint64_t id, const FsAttr &attr)
 {
+    if (const NodeTable::Node *n = ex.nodes().node(id); n && id != NodeTable::kRootId)
+        ex.listings().attributesSeen(n->parent, id, attr);
     return toFattr3(attr, id, ex.fsid());
+}
+
+post_op_attr postOpAttr(NfsExport &ex, uint64_t id, const FsAttr &attr)
+{
+    return attributesFor(ex, id, attr);
+}
+
+wcc_data objectWcc(NfsExport &ex, uint64_t id, const FsAttr &before, const FsAttr &after)
+{
+    wcc_data w;
+    w.before = toWccAttr(before);
+    w.after = attributesFor(ex, id, after);
+    return w;
+}
+
+wcc_data folderWcc(NfsExport &ex, uint64_t dirId, const FsDirChange &change)
+{
+    wcc_data w;
+    if (change.before)
+        w.before = toWccAttr(*change.before);
+    if (change.after)
+        w.after = attributesFor(ex, dirId, *change.after);
+    return w;
 }
 
 } // namespace loft::nfs3

@@ -60,7 +60,13 @@ nfsstat3 checkExistingName(const NfsExport &ex, const QByteArray &name);
 // unless the object was renamed while the call ran (see objectStatus): then JUKEBOX.
 nfsstat3 checkIdentity(NfsExport &ex, const Node &node, const FsAttr &attr);
 
-post_op_attr postOpAttr(const NfsExport &ex, uint64_t id, const FsAttr &attr);
+// The attributes a call hands out for object `id`. They also refresh the copy in its
+// folder's kept listing, so a later READDIRPLUS does not answer older ones.
+fattr3 attributesFor(NfsExport &ex, uint64_t id, const FsAttr &attr);
+post_op_attr postOpAttr(NfsExport &ex, uint64_t id, const FsAttr &attr);
+wcc_data objectWcc(NfsExport &ex, uint64_t id, const FsAttr &before, const FsAttr &after);
+// A folder's attributes around a change of its entries, likewise.
+wcc_data folderWcc(NfsExport &ex, uint64_t dirId, const FsDirChange &change);
 
 } // namespace loft::nfs3
 
@@ -136,11 +142,12 @@ void finishCreate(NfsExport &ex, const Node &dir, const QByteArray &name,
         reply(res);
         return;
     }
-    ex.invalidateSnapshot(dir.id);
+    const auto replaced = ex.nodes().child(dir.id, name);
     const uint64_t id = ex.nodes().bind(dir.id, name, created->attr.identity);
+    ex.listings().added(dir.id, id, replaced.value_or(0), name, created->attr, created->dir);
     res.ok.obj = handleFor(ex, id);
     res.ok.obj_attributes = postOpAttr(ex, id, created->attr);
-    res.ok.dir_wcc = toWccData(created->dir, dir.id, ex.fsid());
+    res.ok.dir_wcc = folderWcc(ex, dir.id, created->dir);
     reply(res);
 }
 

@@ -13,27 +13,20 @@ cookieverf3 toCookieVerf(uint64_t verifier)
 }
 
 namespace {
-DirListing page(DirSnapshot *snapshot, const FsAttr &dirAttr, cookie3 cookie)
+DirListing page(DirSnapshots::Listing *snapshot, cookie3 cookie)
 {
     DirListing l;
     l.snapshot = snapshot;
-    l.dirAttr = dirAttr;
+    l.dirAttr = snapshot->dirAttr;
     l.withDots = cookie == 0;
     l.withDotDot = cookie == kDotCookie;
     if (cookie > kDotDotCookie) {
         const uint64_t after = cookie - 2;
         auto it = std::upper_bound(snapshot->entries.cbegin(), snapshot->entries.cend(), after,
-                                   [](uint64_t id, const DirSnapshot::Entry &e) { return id < e.fileId; });
+                                   [](uint64_t id, const DirSnapshots::Entry &e) { return id < e.fileId; });
         l.firstIndex = it - snapshot->entries.cbegin();
     }
     return l;
-}
-
-// The directory's own attributes are held next to its snapshot.
-QHash<uint64_t, FsAttr> &dirAttrs()
-{
-    thread_local QHash<uint64_t, FsAttr> attrs;
-    return attrs;
 }
 } // namespace
 
@@ -41,9 +34,9 @@ void listDirectory(NfsExport *ex, const Node &dir, cookie3 cookie, const cookiev
                    std::function<void(FsResult<DirListing>)> done)
 {
     if (cookie != 0) {
-        DirSnapshot *s = ex->snapshot(dir.id);
-        if (s && toCookieVerf(s->verifier) == verf && dirAttrs().contains(dir.id))
-            return done(page(s, dirAttrs().value(dir.id), cookie));
+        DirSnapshots::Listing *s = ex->listings().find(dir.id);
+        if (s && toCookieVerf(s->verifier) == verf)
+            return done(page(s, cookie));
     }
     ex->fs().getattr(dir.path, ex->then<FsAttr>([ex, dir, cookie, done](FsResult<FsAttr> attr) {
         if (!attr) {
@@ -54,6 +47,8 @@ void listDirectory(NfsExport *ex, const Node &dir, cookie3 cookie, const cookiev
         }
         if (attr->type != FsType::Directory)
             return done(FsError::NotDirectory);
+        if (DirSnapshots::Listing *s = ex->listings().findReusable(dir.id, *attr))
+            return done(page(s, cookie));
         const FsAttr dirAttr = *attr;
         const uint64_t seen = ex->nodes().changeCount();
         ex->fs().readdir(dir.path, ex->then<QList<FsDirEntry>>(
@@ -62,21 +57,18 @@ void listDirectory(NfsExport *ex, const Node &dir, cookie3 cookie, const cookiev
                     return done(entries.error() == FsError::NotFound && movedMeanwhile(*ex, dir)
                                     ? FsError::Unavailable // renamed meanwhile: ask again
                                     : entries.error());
-                DirSnapshot s;
-                s.entries.reserve(entries->size());
+                QList<DirSnapshots::Entry> listed;
+                listed.reserve(entries->size());
                 for (FsDirEntry &e : *entries) {
                     // An entry a RENAME (or CREATE) overtook names another object by now:
                     // leave it out of this listing rather than retire the live id.
                     const uint64_t id = ex->nodes().bind(dir.id, e.name, e.attr.identity, seen);
                     if (id != 0)
-                        s.entries.append({id, std::move(e)});
+                        listed.append({id, std::move(e)});
                 }
-                std::sort(s.entries.begin(), s.entries.end(),
+                std::sort(listed.begin(), listed.end(),
                           [](const auto &a, const auto &b) { return a.fileId < b.fileId; });
-                s.verifier = ex->nextVerifier();
-                dirAttrs().insert(dir.id, dirAttr);
-                DirSnapshot &stored = ex->storeSnapshot(dir.id, std::move(s));
-                done(page(&stored, dirAttr, cookie));
+                done(page(&ex->listings().store(dir.id, std::move(listed), dirAttr), cookie));
             }));
     }));
 }

@@ -4,7 +4,8 @@
 // so paging resumes after "the entry with this id" rather than "the n-th entry": an
 // entry added during a listing gets a larger id and shows up at the end, and no entry
 // is lost or repeated however the directory changes between pages. A listing is kept
-// for a short while so later pages do not re-read the directory.
+// (DirSnapshots) so later pages, and new listings of an unchanged folder, do not re-read
+// the directory.
 #pragma once
 
 #include "nfs/NfsCall.h"
@@ -19,7 +20,7 @@ constexpr cookie3 kDotDotCookie = 2;
 inline cookie3 cookieFor(uint64_t fileId) { return fileId + 2; }
 
 struct DirListing {
-    DirSnapshot *snapshot = nullptr;
+    DirSnapshots::Listing *snapshot = nullptr;
     FsAttr dirAttr;
     qsizetype firstIndex = 0; // first entry after the cookie
     bool withDots = false;    // cookie 0: "." and ".." come first

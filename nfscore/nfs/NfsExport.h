@@ -6,11 +6,10 @@
 #include "FileSystem.h"
 #include "handles/FileHandleCodec.h"
 #include "handles/NodeTable.h"
+#include "nfs/DirSnapshots.h"
 #include "nfs/NfsTypes.h"
 #include "server/ThreadMailbox.h"
 
-#include <QElapsedTimer>
-#include <QHash>
 #include <memory>
 
 namespace loft {
@@ -22,17 +21,6 @@ struct NfsExportConfig {
     QByteArray handleKey;  // the installation's MAC key
     QString journalPath;   // the node table's journal; empty keeps it in memory
     bool readOnly = false;
-};
-
-// A directory listing held between READDIR pages, ordered by file id (see NfsReaddir).
-struct DirSnapshot {
-    struct Entry {
-        uint64_t fileId;
-        FsDirEntry entry;
-    };
-    QList<Entry> entries; // ascending fileId
-    uint64_t verifier = 0;
-    QElapsedTimer age;
 };
 
 class NfsExport {
@@ -65,11 +53,8 @@ public:
         };
     }
 
-    // READDIR paging state, per directory file id.
-    DirSnapshot *snapshot(uint64_t dirId);
-    DirSnapshot &storeSnapshot(uint64_t dirId, DirSnapshot snapshot);
-    void invalidateSnapshot(uint64_t dirId) { snapshots_.remove(dirId); }
-    uint64_t nextVerifier() { return ++verifierCounter_; }
+    // Directory listings kept for READDIR / READDIRPLUS (and patched by our own changes).
+    DirSnapshots &listings() { return listings_; }
 
 private:
     NfsExportConfig config_;
@@ -79,8 +64,7 @@ private:
     nfs3::writeverf3 writeVerifier_;
     uint64_t fsid_ = 0;
     std::shared_ptr<ThreadMailbox> mailbox_;
-    QHash<uint64_t, DirSnapshot> snapshots_;
-    uint64_t verifierCounter_ = 0;
+    DirSnapshots listings_;
 };
 
 } // namespace loft

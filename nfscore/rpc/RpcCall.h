@@ -53,6 +53,7 @@ public:
         QList<QByteArray> chunks;
         XdrWriter w(out, &chunks); // large payloads (READ data) are shared, not copied
         w(body);
+        w.flush();
         chunks.append(std::move(out));
         finish(std::move(chunks));
     }

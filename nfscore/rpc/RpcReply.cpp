@@ -28,6 +28,7 @@ QByteArray RpcReply::beginAccepted(AcceptStat stat) const
     out.resize(4); // record mark, filled in by finish()
     XdrWriter w(out);
     writeAcceptedHeader(w, xid_, stat);
+    w.flush();
     return out;
 }
 
@@ -41,6 +42,7 @@ void RpcReply::progMismatch(VersionRange supported)
     QByteArray out = beginAccepted(AcceptStat::ProgMismatch);
     XdrWriter w(out);
     w(supported);
+    w.flush();
     finish(std::move(out));
 }
 
@@ -50,6 +52,7 @@ void RpcReply::rpcMismatch()
     XdrWriter w(out);
     writeDeniedHeader(w, xid_, RejectStat::RpcMismatch);
     w(VersionRange{kRpcVersion, kRpcVersion});
+    w.flush();
     finish(std::move(out));
 }
 
@@ -59,6 +62,7 @@ void RpcReply::authError(AuthStat stat)
     XdrWriter w(out);
     writeDeniedHeader(w, xid_, RejectStat::AuthError);
     w(stat);
+    w.flush();
     finish(std::move(out));
 }
 

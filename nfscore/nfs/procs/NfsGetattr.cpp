@@ -15,7 +15,7 @@ void nfsGetattr(NfsRequest req, GETATTR3args args, NfsReply<GETATTR3res> reply)
         else if (const nfsstat3 s = checkIdentity(*ex, node, *attr); s != nfsstat3::NFS3_OK)
             res.status = s;
         else
-            res.ok.obj_attributes = toFattr3(*attr, node.id, ex->fsid());
+            res.ok.obj_attributes = attributesFor(*ex, node.id, *attr);
         reply(res);
     }));
 }

@@ -25,9 +25,9 @@ void nfsLink(NfsRequest req, LINK3args args, NfsReply<LINK3res> reply)
                           return reply(res);
                       }
                       ex->nodes().bind(dir.id, name, linked->attr.identity);
-                      ex->invalidateSnapshot(dir.id);
+                      ex->listings().invalidate(dir.id);
                       res.ok.file_attributes = postOpAttr(*ex, file.id, linked->attr);
-                      res.ok.linkdir_wcc = toWccData(linked->dir, dir.id, ex->fsid());
+                      res.ok.linkdir_wcc = folderWcc(*ex, dir.id, linked->dir);
                       reply(res);
                   }));
 }

@@ -23,7 +23,7 @@ void nfsReaddir(NfsRequest req, READDIR3args args, NfsReply<READDIR3res> reply)
             res.status = l.error() == FsError::Stale ? nfsstat3::NFS3ERR_STALE : nfsStatus(l.error());
             return reply(res);
         }
-        res.ok.dir_attributes = postOpAttr(*ex, dir.id, l->dirAttr);
+        res.ok.dir_attributes = toFattr3(l->dirAttr, dir.id, ex->fsid());
         res.ok.cookieverf = toCookieVerf(l->snapshot->verifier);
         uint32_t used = kReplyOverhead;
         auto fits = [&](qsizetype nameSize) {

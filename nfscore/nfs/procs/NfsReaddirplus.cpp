@@ -26,7 +26,7 @@ void nfsReaddirplus(NfsRequest req, READDIRPLUS3args args, NfsReply<READDIRPLUS3
             res.status = l.error() == FsError::Stale ? nfsstat3::NFS3ERR_STALE : nfsStatus(l.error());
             return reply(res);
         }
-        res.ok.dir_attributes = postOpAttr(*ex, dir.id, l->dirAttr);
+        res.ok.dir_attributes = toFattr3(l->dirAttr, dir.id, ex->fsid());
         res.ok.cookieverf = toCookieVerf(l->snapshot->verifier);
         uint32_t used = kReplyOverhead;
         uint32_t dirUsed = 0;
@@ -45,7 +45,7 @@ void nfsReaddirplus(NfsRequest req, READDIRPLUS3args args, NfsReply<READDIRPLUS3
         const uint64_t parentId = self && dir.id != NodeTable::kRootId ? self->parent : dir.id;
         if (l->withDots && fits(1))
             out.append(entryplus3{dir.id, QByteArray("."), kDotCookie,
-                                  postOpAttr(*ex, dir.id, l->dirAttr), handleFor(*ex, dir.id)});
+                                  toFattr3(l->dirAttr, dir.id, ex->fsid()), handleFor(*ex, dir.id)});
         if ((l->withDots || l->withDotDot) && fits(2))
             out.append(entryplus3{parentId, QByteArray(".."), kDotDotCookie, std::nullopt,
                                   handleFor(*ex, parentId)});
@@ -56,7 +56,7 @@ void nfsReaddirplus(NfsRequest req, READDIRPLUS3args args, NfsReply<READDIRPLUS3
             if (!fits(e.entry.name.size()))
                 break;
             out.append(entryplus3{e.fileId, e.entry.name, cookieFor(e.fileId),
-                                  postOpAttr(*ex, e.fileId, e.entry.attr), handleFor(*ex, e.fileId)});
+                                  toFattr3(e.entry.attr, e.fileId, ex->fsid()), handleFor(*ex, e.fileId)});
         }
         if (out.isEmpty() && i < entries.size())
             return reply.fail(nfsstat3::NFS3ERR_TOOSMALL);

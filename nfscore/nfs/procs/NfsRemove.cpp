@@ -23,9 +23,10 @@ void removeEntry(NfsRequest &req, const diropargs3 &what, const NfsReply<Res> &r
                  res.status = nfsStatus(change.error());
                  return reply(res);
              }
+             const auto removed = ex->nodes().child(dir.id, name);
              ex->nodes().retireChild(dir.id, name);
-             ex->invalidateSnapshot(dir.id);
-             res.ok.dir_wcc = toWccData(*change, dir.id, ex->fsid());
+             ex->listings().removed(dir.id, removed.value_or(0), *change);
+             res.ok.dir_wcc = folderWcc(*ex, dir.id, *change);
              reply(res);
          }));
 }

@@ -30,10 +30,10 @@ void nfsRename(NfsRequest req, RENAME3args args, NfsReply<RENAME3res> reply)
                             ex->nodes().move(*id, toDir.id, toName);
                         else
                             ex->nodes().retireChild(toDir.id, toName);
-                        ex->invalidateSnapshot(fromDir.id);
-                        ex->invalidateSnapshot(toDir.id);
-                        res.ok.fromdir_wcc = toWccData(renamed->fromDir, fromDir.id, ex->fsid());
-                        res.ok.todir_wcc = toWccData(renamed->toDir, toDir.id, ex->fsid());
+                        ex->listings().invalidate(fromDir.id);
+                        ex->listings().invalidate(toDir.id);
+                        res.ok.fromdir_wcc = folderWcc(*ex, fromDir.id, renamed->fromDir);
+                        res.ok.todir_wcc = folderWcc(*ex, toDir.id, renamed->toDir);
                         reply(res);
                     }));
 }

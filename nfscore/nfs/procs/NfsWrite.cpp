@@ -41,7 +41,7 @@ void nfsWrite(NfsRequest req, WRITE3args args, NfsReply<WRITE3res> reply)
                            res.status = objectStatus(*ex, node, w.error());
                            return reply(res);
                        }
-                       res.ok.file_wcc = toWccData(w->before, w->after, node.id, ex->fsid());
+                       res.ok.file_wcc = objectWcc(*ex, node.id, w->before, w->after);
                        res.ok.count = w->count;
                        res.ok.committed = fromStability(w->committed);
                        res.ok.verf = ex->writeVerifier();
