@@ -173,6 +173,7 @@ LocalFileSystem::LocalFileSystem(const QString &rootPath, bool readOnly,
                                  const LocalFileSystemOptions &options)
     : rootPath_(rootPath)
     , files_(options.openFileLimit, options.openFileIdle)
+    , quickCalls_(options.inlineQuickCalls, options.quickCallSlowLimit, options.quickCallBackoff)
 {
     capabilities_.readOnly = readOnly;
     if (rootPath.isEmpty()) {
@@ -213,11 +214,14 @@ LocalFileSystem::~LocalFileSystem()
 }
 
 // ---------------------------------------------------------------------------------------
-// The asynchronous surface: each call is one hop onto the pool.
+// The asynchronous surface: each call is one hop onto the pool, or a quick query run
+// right here while the gate is open.
 
 template <class T, class Work>
 void LocalFileSystem::dispatch(Kind kind, FsDone<T> &&done, Work &&work)
 {
+    if (kind == Kind::QuickQuery && resolver_.isOpen() && quickCalls_.isOpen())
+        return done(quickCalls_.run(work));
     auto task = [this, kind, done = std::move(done), work = std::forward<Work>(work)] {
         if (!resolver_.isOpen())
             done(FsError::Unavailable);
@@ -231,7 +235,7 @@ void LocalFileSystem::dispatch(Kind kind, FsDone<T> &&done, Work &&work)
 
 void LocalFileSystem::getattr(const QByteArray &path, FsDone<FsAttr> done)
 {
-    dispatch(Kind::Query, std::move(done), [this, path] { return doGetattr(path); });
+    dispatch(Kind::QuickQuery, std::move(done), [this, path] { return doGetattr(path); });
 }
 
 void LocalFileSystem::setattr(const QByteArray &path, const FsSetAttr &changes,
@@ -243,7 +247,7 @@ void LocalFileSystem::setattr(const QByteArray &path, const FsSetAttr &changes,
 
 void LocalFileSystem::lookup(const QByteArray &dir, const QByteArray &name, FsDone<FsAttr> done)
 {
-    dispatch(Kind::Query, std::move(done), [this, dir, name] { return doLookup(dir, name); });
+    dispatch(Kind::QuickQuery, std::move(done), [this, dir, name] { return doLookup(dir, name); });
 }
 
 void LocalFileSystem::read(const QByteArray &path, uint64_t offset, uint32_t count,
@@ -300,7 +304,7 @@ void LocalFileSystem::mknod(const QByteArray &dir, const QByteArray &name, FsTyp
 
 void LocalFileSystem::readlink(const QByteArray &path, FsDone<QByteArray> done)
 {
-    dispatch(Kind::Query, std::move(done), [this, path] { return doReadlink(path); });
+    dispatch(Kind::QuickQuery, std::move(done), [this, path] { return doReadlink(path); });
 }
 
 void LocalFileSystem::remove(const QByteArray &dir, const QByteArray &name,

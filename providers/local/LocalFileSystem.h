@@ -1,8 +1,9 @@
 // The local-folder provider: a directory on this machine served through the provider
 // contract (FileSystem.h).
 //
-// Every syscall runs on a thread pool owned by the provider; `done` is called exactly once,
-// from a pool thread. All access is confined to the root directory (see LocalPathResolver):
+// Every syscall runs on a thread pool owned by the provider, except quick queries (getattr,
+// lookup, readlink) that run on the caller's thread while they stay quick (QuickCallGate);
+// `done` is called exactly once, from a pool thread or, for those, before the call returns. All access is confined to the root directory (see LocalPathResolver):
 // no symlink is ever followed on the server side — the NFS client resolves symlinks itself,
 // and a symlink pointing outside the root can be read with readlink but never traversed.
 //
@@ -26,6 +27,7 @@
 #include "FileSystem.h"
 #include "LocalPathResolver.h"
 #include "OpenFileCache.h"
+#include "QuickCallGate.h"
 
 #include <QString>
 #include <QThreadPool>
@@ -39,6 +41,10 @@ struct LocalFileSystemOptions {
     int openFileLimit = 64;                           // cached open descriptors (0: none)
     std::chrono::milliseconds openFileIdle{5000};    // close cached descriptors idle this long
     bool portableResolver = false;                    // never use openat2 (for tests)
+    // Quick queries (getattr, lookup, readlink) on the caller's thread; see QuickCallGate.
+    bool inlineQuickCalls = true;
+    std::chrono::microseconds quickCallSlowLimit{1000}; // a query slower than this...
+    std::chrono::milliseconds quickCallBackoff{2000};   // ...sends all to the pool this long
 };
 
 class LocalFileSystem final : public FileSystem {
@@ -95,7 +101,7 @@ public:
     static constexpr uint32_t kMaxReadBytes = 64u << 20;
 
 private:
-    enum class Kind { Query, Mutation };
+    enum class Kind { Query, QuickQuery, Mutation };
     template <class T, class Work>
     void dispatch(Kind kind, FsDone<T> &&done, Work &&work);
 
@@ -139,6 +145,7 @@ private:
     LocalPathResolver resolver_;
     FsCapabilities capabilities_;
     OpenFileCache files_;
+    QuickCallGate quickCalls_;
     QThreadPool pool_;
 };
 

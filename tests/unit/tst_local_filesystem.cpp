@@ -287,7 +287,16 @@ private:
         lstatPath(disk(rel), &st);
         return st;
     }
-    std::unique_ptr<LocalFileSystem> makeFs(bool readOnly, LocalFileSystemOptions options = {})
+    // Every call goes through the pool here, so the bookkeeping can check that `done` never
+    // runs on the caller's thread; quick inline queries have their own tests below.
+    static LocalFileSystemOptions pooledOnly()
+    {
+        LocalFileSystemOptions options;
+        options.inlineQuickCalls = false;
+        return options;
+    }
+
+    std::unique_ptr<LocalFileSystem> makeFs(bool readOnly, LocalFileSystemOptions options = pooledOnly())
     {
         options.portableResolver = portable_;
         QString error;
@@ -1211,10 +1220,51 @@ private slots:
     }
 
     // ---------------------------------------------------------------------------------
-    void openFileCacheFollowsNames()
+    // Quick queries (getattr, lookup, readlink) run on the caller's thread while they stay
+    // quick; everything else still goes through the pool.
+    void quickQueriesRunInline()
+    {
+        fs_.reset();
+        fs_ = makeFs(false, LocalFileSystemOptions{});
+        s_.fs = fs_.get();
+        writeDisk("q.txt", "quick");
+        QVERIFY(::symlink("q.txt", QFile::encodeName(disk("q-link")).constData()) == 0);
+        VERIFY_OK(s_.getattr("q.txt"));
+        VERIFY_OK(s_.lookup("", "q.txt"));
+        QCOMPARE(*s_.readlink("q-link"), QByteArray("q.txt"));
+        VERIFY_ERROR(s_.getattr("missing"), FsError::NotFound);
+        QCOMPARE(g_doneOnCallerThread.load(), 4);
+        QCOMPARE(s_.read("q.txt", 0, 10)->data, QByteArray("quick"));
+        VERIFY_OK(s_.write("q.txt", 0, "QUICK"));
+        VERIFY_OK(s_.create("", "new"));
+        QCOMPARE(g_doneOnCallerThread.load(), 4); // read, write and create used the pool
+        g_doneOnCallerThread = 0;                 // expected here; cleanup checks the rest
+    }
+
+    // One slow quick query (here: any, with a 0 us limit) sends the following ones to the
+    // pool for the back-off time, so a slow disk cannot hold up the caller's thread.
+    void slowQuickQueryClosesGate()
     {
         fs_.reset();
         LocalFileSystemOptions options;
+        options.quickCallSlowLimit = 0us;
+        options.quickCallBackoff = 60s;
+        fs_ = makeFs(false, options);
+        s_.fs = fs_.get();
+        writeDisk("s.txt", "slow");
+        VERIFY_OK(s_.getattr("s.txt"));
+        QCOMPARE(g_doneOnCallerThread.load(), 1);
+        VERIFY_OK(s_.getattr("s.txt"));
+        VERIFY_OK(s_.lookup("", "s.txt"));
+        QCOMPARE(g_doneOnCallerThread.load(), 1); // the gate stayed closed: both on the pool
+        g_doneOnCallerThread = 0;
+    }
+
+    // ---------------------------------------------------------------------------------
+    void openFileCacheFollowsNames()
+    {
+        fs_.reset();
+        LocalFileSystemOptions options = pooledOnly();
         options.openFileIdle = 300ms;
         fs_ = makeFs(false, options);
         s_.fs = fs_.get();
