@@ -218,9 +218,10 @@ LocalFileSystem::~LocalFileSystem()
 // right here while the gate is open.
 
 template <class T, class Work>
-void LocalFileSystem::dispatch(Kind kind, FsDone<T> &&done, Work &&work)
+void LocalFileSystem::dispatch(Kind kind, Quick quick, FsDone<T> &&done, Work &&work)
 {
-    if (kind == Kind::QuickQuery && resolver_.isOpen() && quickCalls_.isOpen())
+    if (quick == Quick::InlineWhileQuick && resolver_.isOpen() && quickCalls_.isOpen()
+        && !(kind == Kind::Mutation && capabilities_.readOnly))
         return done(quickCalls_.run(work));
     auto task = [this, kind, done = std::move(done), work = std::forward<Work>(work)] {
         if (!resolver_.isOpen())
@@ -235,46 +236,46 @@ void LocalFileSystem::dispatch(Kind kind, FsDone<T> &&done, Work &&work)
 
 void LocalFileSystem::getattr(const QByteArray &path, FsDone<FsAttr> done)
 {
-    dispatch(Kind::QuickQuery, std::move(done), [this, path] { return doGetattr(path); });
+    dispatch(Kind::Query, Quick::InlineWhileQuick, std::move(done), [this, path] { return doGetattr(path); });
 }
 
 void LocalFileSystem::setattr(const QByteArray &path, const FsSetAttr &changes,
                               FsDone<FsAttr> done)
 {
-    dispatch(Kind::Mutation, std::move(done),
+    dispatch(Kind::Mutation, Quick::InlineWhileQuick, std::move(done),
              [this, path, changes] { return doSetattr(path, changes); });
 }
 
 void LocalFileSystem::lookup(const QByteArray &dir, const QByteArray &name, FsDone<FsAttr> done)
 {
-    dispatch(Kind::QuickQuery, std::move(done), [this, dir, name] { return doLookup(dir, name); });
+    dispatch(Kind::Query, Quick::InlineWhileQuick, std::move(done), [this, dir, name] { return doLookup(dir, name); });
 }
 
 void LocalFileSystem::read(const QByteArray &path, uint64_t offset, uint32_t count,
                            FsDone<FsReadResult> done)
 {
-    dispatch(Kind::Query, std::move(done),
+    dispatch(Kind::Query, Quick::Pool, std::move(done),
              [this, path, offset, count] { return doRead(path, offset, count); });
 }
 
 void LocalFileSystem::write(const QByteArray &path, uint64_t offset, const QByteArray &data,
                             FsStability stability, FsDone<FsWriteResult> done)
 {
-    dispatch(Kind::Mutation, std::move(done), [this, path, offset, data, stability] {
+    dispatch(Kind::Mutation, Quick::Pool, std::move(done), [this, path, offset, data, stability] {
         return doWrite(path, offset, data, stability);
     });
 }
 
 void LocalFileSystem::commit(const QByteArray &path, FsDone<FsAttr> done)
 {
-    dispatch(Kind::Query, std::move(done), [this, path] { return doCommit(path); });
+    dispatch(Kind::Query, Quick::Pool, std::move(done), [this, path] { return doCommit(path); });
 }
 
 void LocalFileSystem::create(const QByteArray &dir, const QByteArray &name, FsCreateMode mode,
                              const FsSetAttr &initial, const QByteArray &verifier,
                              FsDone<FsCreated> done)
 {
-    dispatch(Kind::Mutation, std::move(done), [this, dir, name, mode, initial, verifier] {
+    dispatch(Kind::Mutation, Quick::InlineWhileQuick, std::move(done), [this, dir, name, mode, initial, verifier] {
         return doCreate(dir, name, mode, initial, verifier);
     });
 }
@@ -282,7 +283,7 @@ void LocalFileSystem::create(const QByteArray &dir, const QByteArray &name, FsCr
 void LocalFileSystem::mkdir(const QByteArray &dir, const QByteArray &name,
                             const FsSetAttr &initial, FsDone<FsCreated> done)
 {
-    dispatch(Kind::Mutation, std::move(done),
+    dispatch(Kind::Mutation, Quick::InlineWhileQuick, std::move(done),
              [this, dir, name, initial] { return doMkdir(dir, name, initial); });
 }
 
@@ -290,7 +291,7 @@ void LocalFileSystem::symlink(const QByteArray &dir, const QByteArray &name,
                               const QByteArray &target, const FsSetAttr &initial,
                               FsDone<FsCreated> done)
 {
-    dispatch(Kind::Mutation, std::move(done), [this, dir, name, target, initial] {
+    dispatch(Kind::Mutation, Quick::InlineWhileQuick, std::move(done), [this, dir, name, target, initial] {
         return doSymlink(dir, name, target, initial);
     });
 }
@@ -298,32 +299,32 @@ void LocalFileSystem::symlink(const QByteArray &dir, const QByteArray &name,
 void LocalFileSystem::mknod(const QByteArray &dir, const QByteArray &name, FsType type,
                             const FsSetAttr &initial, FsDone<FsCreated> done)
 {
-    dispatch(Kind::Mutation, std::move(done),
+    dispatch(Kind::Mutation, Quick::InlineWhileQuick, std::move(done),
              [this, dir, name, type, initial] { return doMknod(dir, name, type, initial); });
 }
 
 void LocalFileSystem::readlink(const QByteArray &path, FsDone<QByteArray> done)
 {
-    dispatch(Kind::QuickQuery, std::move(done), [this, path] { return doReadlink(path); });
+    dispatch(Kind::Query, Quick::InlineWhileQuick, std::move(done), [this, path] { return doReadlink(path); });
 }
 
 void LocalFileSystem::remove(const QByteArray &dir, const QByteArray &name,
                              FsDone<FsDirChange> done)
 {
-    dispatch(Kind::Mutation, std::move(done), [this, dir, name] { return doRemove(dir, name); });
+    dispatch(Kind::Mutation, Quick::InlineWhileQuick, std::move(done), [this, dir, name] { return doRemove(dir, name); });
 }
 
 void LocalFileSystem::rmdir(const QByteArray &dir, const QByteArray &name,
                             FsDone<FsDirChange> done)
 {
-    dispatch(Kind::Mutation, std::move(done), [this, dir, name] { return doRmdir(dir, name); });
+    dispatch(Kind::Mutation, Quick::InlineWhileQuick, std::move(done), [this, dir, name] { return doRmdir(dir, name); });
 }
 
 void LocalFileSystem::rename(const QByteArray &fromDir, const QByteArray &fromName,
                              const QByteArray &toDir, const QByteArray &toName,
                              FsDone<FsRenamed> done)
 {
-    dispatch(Kind::Mutation, std::move(done), [this, fromDir, fromName, toDir, toName] {
+    dispatch(Kind::Mutation, Quick::InlineWhileQuick, std::move(done), [this, fromDir, fromName, toDir, toName] {
         return doRename(fromDir, fromName, toDir, toName);
     });
 }
@@ -331,18 +332,18 @@ void LocalFileSystem::rename(const QByteArray &fromDir, const QByteArray &fromNa
 void LocalFileSystem::link(const QByteArray &path, const QByteArray &toDir,
                            const QByteArray &toName, FsDone<FsLinked> done)
 {
-    dispatch(Kind::Mutation, std::move(done),
+    dispatch(Kind::Mutation, Quick::InlineWhileQuick, std::move(done),
              [this, path, toDir, toName] { return doLink(path, toDir, toName); });
 }
 
 void LocalFileSystem::readdir(const QByteArray &dir, FsDone<QList<FsDirEntry>> done)
 {
-    dispatch(Kind::Query, std::move(done), [this, dir] { return doReaddir(dir); });
+    dispatch(Kind::Query, Quick::Pool, std::move(done), [this, dir] { return doReaddir(dir); });
 }
 
 void LocalFileSystem::fsstat(const QByteArray &path, FsDone<FsStat> done)
 {
-    dispatch(Kind::Query, std::move(done), [this, path] { return doFsstat(path); });
+    dispatch(Kind::Query, Quick::Pool, std::move(done), [this, path] { return doFsstat(path); });
 }
 
 // ---------------------------------------------------------------------------------------

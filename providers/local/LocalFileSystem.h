@@ -1,9 +1,11 @@
 // The local-folder provider: a directory on this machine served through the provider
 // contract (FileSystem.h).
 //
-// Every syscall runs on a thread pool owned by the provider, except quick queries (getattr,
-// lookup, readlink) that run on the caller's thread while they stay quick (QuickCallGate);
-// `done` is called exactly once, from a pool thread or, for those, before the call returns. All access is confined to the root directory (see LocalPathResolver):
+// Data transfers, fsync and listings run on a thread pool owned by the provider; metadata
+// calls (getattr, lookup, readlink, setattr, create, mkdir, symlink, mknod, remove, rmdir,
+// rename, link) run on the caller's thread while they stay quick (QuickCallGate), else on
+// the pool too. `done` is called exactly once: from a pool thread, or before the call
+// returns. All access is confined to the root directory (see LocalPathResolver):
 // no symlink is ever followed on the server side — the NFS client resolves symlinks itself,
 // and a symlink pointing outside the root can be read with readlink but never traversed.
 //
@@ -41,7 +43,7 @@ struct LocalFileSystemOptions {
     int openFileLimit = 64;                           // cached open descriptors (0: none)
     std::chrono::milliseconds openFileIdle{5000};    // close cached descriptors idle this long
     bool portableResolver = false;                    // never use openat2 (for tests)
-    // Quick queries (getattr, lookup, readlink) on the caller's thread; see QuickCallGate.
+    // Metadata calls on the caller's thread while they stay quick; see QuickCallGate.
     bool inlineQuickCalls = true;
     std::chrono::microseconds quickCallSlowLimit{1000}; // a query slower than this...
     std::chrono::milliseconds quickCallBackoff{2000};   // ...sends all to the pool this long
@@ -101,9 +103,13 @@ public:
     static constexpr uint32_t kMaxReadBytes = 64u << 20;
 
 private:
-    enum class Kind { Query, QuickQuery, Mutation };
+    enum class Kind { Query, Mutation };
+    // Pool: always a hop to the pool (data transfers, fsync, listings). InlineWhileQuick:
+    // metadata calls of a syscall or a few, run on the caller's thread while quickCalls_
+    // is open.
+    enum class Quick { Pool, InlineWhileQuick };
     template <class T, class Work>
-    void dispatch(Kind kind, FsDone<T> &&done, Work &&work);
+    void dispatch(Kind kind, Quick quick, FsDone<T> &&done, Work &&work);
 
     // Synchronous bodies, run on the pool.
     FsResult<FsAttr> doGetattr(const QByteArray &path);

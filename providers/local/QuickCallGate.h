@@ -6,11 +6,15 @@
 // profiled. So quick queries run inline, until one of them turns out slow (a folder on a
 // sleeping disk or a network filesystem): then every query goes to the pool for a while,
 // and the caller's thread (the NFS server's event loop) is never held up for long twice.
-// Thread-safe.
+// "Slow" means longer than the limit *and* the thread slept meanwhile (a voluntary context
+// switch: waiting for the disk or a lock); a call that only lost the CPU to other busy
+// processes is not the storage's fault and does not close the gate. Thread-safe.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+
+#include <sys/resource.h>
 
 namespace loft {
 
@@ -33,15 +37,29 @@ public:
     template <class F>
     auto run(F &&call)
     {
+        const long sleptBefore = sleeps();
         const auto start = Clock::now();
         auto result = call();
         const auto end = Clock::now();
-        if (end - start > slowLimit_)
+        if (end - start > slowLimit_ && sleeps() != sleptBefore)
             closedUntil_.store((end + backoff_).time_since_epoch().count(), std::memory_order_relaxed);
         return result;
     }
 
 private:
+    // Voluntary context switches of this thread so far (-1 where unknown: then every call
+    // over the limit counts as slow).
+    static long sleeps()
+    {
+#ifdef RUSAGE_THREAD
+        struct rusage u;
+        if (::getrusage(RUSAGE_THREAD, &u) == 0)
+            return u.ru_nvcsw;
+#endif
+        thread_local long tick = 0;
+        return ++tick; // differs on every call: no way to tell, so trust the clock alone
+    }
+
     const bool enabled_;
     const std::chrono::microseconds slowLimit_;
     const std::chrono::milliseconds backoff_;
