@@ -1,0 +1,13 @@
+# Windows: `cmake --install build --prefix stage` lays out what loft.nsi packs:
+# bin\loft.exe, Qt's DLLs and plugins (windeployqt), the other DLLs loft.exe loads
+# (QtKeychain, libssh, OpenSSL, zlib, found in LOFT_WINDOWS_DLL_DIRS) and loft.ico.
+set(LOFT_ICO ${CMAKE_CURRENT_BINARY_DIR}/loft.ico)
+loft_render_icon_file(${LOFT_ICO} 16 20 24 32 40 48 64 256)
+add_custom_target(loft_ico ALL DEPENDS ${LOFT_ICO})
+install(FILES ${LOFT_ICO} DESTINATION .)
+
+find_program(LOFT_WINDEPLOYQT windeployqt HINTS "${QT6_INSTALL_PREFIX}/${QT6_INSTALL_BINS}" REQUIRED)
+set(LOFT_WINDOWS_DLL_DIRS "" CACHE STRING
+    "Folders (;-separated) holding the non-Qt DLLs loft.exe needs: QtKeychain, libssh and theirs")
+configure_file(windows/deploy.cmake.in deploy.cmake @ONLY)
+install(SCRIPT ${CMAKE_CURRENT_BINARY_DIR}/deploy.cmake)
