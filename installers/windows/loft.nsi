@@ -215,8 +215,12 @@ Function un.onInit
 FunctionEnd
 
 Section "Uninstall"
-  ; Unmount first: a drive letter must not outlive the server behind it.
+  ; Unmount first: a drive letter must not outlive the server behind it. NFS drives belong
+  ; to the logon session that mounted them, the user's, not this elevated one: Explorer
+  ; runs the script as the desktop user; then this session's own drives go too.
   DetailPrint "Unmounting Loft's drives..."
+  Exec '"$WINDIR\explorer.exe" "$INSTDIR\unmount-loft.cmd"'
+  Sleep 3000
   ${DisableX64FSRedirection}
   nsExec::ExecToLog '"$SYSDIR\cmd.exe" /c "$INSTDIR\unmount-loft.cmd"'
   Pop $0

@@ -19,6 +19,12 @@ die() { log "$*"; exit 1; }
 [[ $(id -u) -eq 0 ]] || die "needs root (debootstrap and chroot)"
 command -v debootstrap >/dev/null || die "debootstrap is not installed (scripts/install-deps.sh)"
 
+# debootstrap mounts /proc and /sys in the new root: keep such mounts in a private mount
+# namespace, so they vanish with this script whatever happens to it.
+if [[ -z ${LOFT_PREPARE_ROOT_IN_NAMESPACE:-} ]]; then
+  exec env LOFT_PREPARE_ROOT_IN_NAMESPACE=1 unshare --mount --propagation private -- "$0" "$@"
+fi
+
 mkdir -p "$CACHE"
 exec 9>"$CACHE/.root.lock"
 flock -w 900 9 || die "could not lock $CACHE/.root.lock within 900 s"
@@ -35,7 +41,7 @@ fi
 WORK=$(mktemp -d "$CACHE/bootstrap.XXXXXX")
 ROOT=$WORK/root
 cleanup() {
-  # debootstrap mounts /proc and /sys in the target; never leave them behind.
+  # Unmount what debootstrap left mounted before removing the tree (belt and braces).
   for m in proc sys dev/pts dev; do
     mountpoint -q "$ROOT/$m" 2>/dev/null && umount -l "$ROOT/$m"
   done
