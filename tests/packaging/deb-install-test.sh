@@ -105,8 +105,12 @@ cp "$DEB" "$ROOT/tmp/"
 in_root timeout 300 apt-get -qq update || fail "apt-get update in the root failed"
 before=$(in_root dpkg-query -W -f='${Package}\n' | wc -l)
 log "apt-get install ./$(basename "$DEB") (resolving its dependencies from the archive)"
+# The .deb cache is shared: one install at a time uses it (another run waits).
+exec 8>"$CACHE/.apt-archives.lock"
+flock -w 900 8 || fail "could not lock $CACHE/.apt-archives.lock within 900 s"
 in_root timeout 900 apt-get install -y -q --no-install-recommends "./tmp/$(basename "$DEB")" \
   >"$WORK/apt.log" 2>&1 || { tail -30 "$WORK/apt.log"; fail "apt-get install failed (log above)"; }
+flock -u 8
 after=$(in_root dpkg-query -W -f='${Package}\n' | wc -l)
 [[ $(in_root dpkg-query -W -f='${Status}' loft) == "install ok installed" ]] || fail "loft is not installed"
 pass "apt-get installed loft $VERSION and $((after - before - 1)) dependencies"
