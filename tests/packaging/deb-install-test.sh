@@ -5,7 +5,8 @@
 # Debian 12 root (debootstrap, cached as a tarball; apt resolves the dependencies from
 # the Debian archive), then from inside that root run `loft --version`, check the
 # installed desktop entry, icons, autostart entry, polkit action and mount helper, and
-# serve a folder with `loft serve`; the host lists and reads it with libnfs.
+# serve a folder with `loft serve`; the host lists and reads it with libnfs; and start the
+# desktop app there on an X server (Xvfb), reached with `loft list`.
 #
 #   deb-install-test.sh BUILD_DIR CACHE_DIR
 #
@@ -29,7 +30,7 @@ if [[ $(id -u) -ne 0 ]]; then
   log "SKIPPED: needs root for chroot and mounts (CI runs as root)"
   exit 77
 fi
-for tool in cpack lintian debootstrap unshare chroot nfs-ls nfs-cat; do
+for tool in cpack lintian debootstrap unshare chroot nfs-ls nfs-cat xmllint Xvfb; do
   command -v "$tool" >/dev/null || fail "$tool is not installed (scripts/install-deps.sh)"
 done
 
@@ -68,13 +69,13 @@ TARBALL=$("$HERE/prepare-debian-root.sh" "$CACHE" | tail -1)
 # The root lives on a tmpfs in this namespace: fast to fill and gone with the namespace.
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/loft-deb-test.XXXXXX")
 ROOT=$WORK/root
-SERVER_PID=
+SERVER_PID='' GUI_PID='' XVFB_PID=''
 cleanup() {
   local rc=$?
-  if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-  fi
-  for m in "$ROOT/var/cache/apt/archives" "$ROOT/dev" "$ROOT/proc" "$WORK"; do
+  for pid in "$SERVER_PID" "$GUI_PID" "$XVFB_PID"; do
+    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  done
+  for m in "$ROOT/tmp/.X11-unix" "$ROOT/var/cache/apt/archives" "$ROOT/dev" "$ROOT/proc" "$WORK"; do
     if mountpoint -q "$m" 2>/dev/null; then umount -l "$m"; fi
   done
   rm -rf --one-file-system "$WORK"
@@ -201,5 +202,51 @@ wait "$SERVER_PID" && rc=0 || rc=$?
 SERVER_PID=
 ((rc == 0)) || fail "loft serve exited $rc on SIGTERM"
 pass "loft serve stopped cleanly on SIGTERM"
+
+# --- 7. the desktop app inside the root, on an X server ----------------------------------
+# Xvfb runs on the host; its socket folder is bind-mounted into the root. The tray app
+# starts with Qt's xcb platform plugin from the installed packages, and `loft list` (a
+# second process) reaches it over its single-instance socket.
+mkdir -p "$ROOT/tmp/.X11-unix"
+setpriv --pdeathsig KILL Xvfb -displayfd 7 -nolisten tcp -screen 0 1024x768x24 7>"$WORK/display" 2>"$WORK/xvfb.err" &
+XVFB_PID=$!
+for _ in $(seq 100); do [[ -s $WORK/display ]] && break; sleep 0.1; done
+display=$(cat "$WORK/display")
+[[ $display =~ ^[0-9]+$ ]] || { cat "$WORK/xvfb.err"; fail "Xvfb did not start"; }
+mount --bind /tmp/.X11-unix "$ROOT/tmp/.X11-unix"
+install -d -m 0700 -o 4711 -g 4711 "$ROOT/tmp/runtime-lofttest"
+as_user() { chroot --userspec=4711:4711 "$ROOT" setpriv --pdeathsig KILL env -i PATH=/usr/bin:/bin \
+  HOME=/home/lofttest XDG_RUNTIME_DIR=/tmp/runtime-lofttest DISPLAY=":$display" QT_QPA_PLATFORM=xcb "$@"; }
+as_user loft >"$WORK/gui.out" 2>"$WORK/gui.err" &
+GUI_PID=$!
+answer=
+for _ in $(seq 40); do # up to 20 s
+  kill -0 "$GUI_PID" 2>/dev/null || { cat "$WORK/gui.err"; fail "the desktop app exited"; }
+  if answer=$(as_user timeout 5 loft list 2>/dev/null); then break; fi
+  sleep 0.5
+done
+[[ $answer == "No mounts yet"* ]] || { cat "$WORK/gui.err"; fail "loft list did not reach the desktop app (got '$answer')"; }
+if grep -E "Could not (load|find) the Qt platform plugin|QIcon|svg" "$WORK/gui.err"; then
+  fail "the desktop app reported missing Qt plugins (above)"
+fi
+pass "the desktop app runs in the root on X (xcb) and answers loft list: $answer"
+if command -v import >/dev/null; then
+  sleep 3 # no tray host here: the status window shows after 3 s
+  import -display ":$display" -window root "$BUILD/packages/desktop-in-debian-root.png" 2>/dev/null \
+    && log "screenshot: $BUILD/packages/desktop-in-debian-root.png"
+fi
+sed 's/^/  desktop app stderr: /' "$WORK/gui.err"
+# No mount is set to auto-mount, so Loft turns the package's autostart entry off for this
+# user with an override (XDG: same name, Hidden=true), leaving /etc/xdg alone.
+grep -qx 'Hidden=true' "$ROOT/home/lofttest/.config/autostart/loft.desktop" 2>/dev/null \
+  || fail "Loft did not write a Hidden=true autostart override for the user"
+grep -q '^Exec=loft$' "$ROOT/etc/xdg/autostart/loft.desktop" || fail "the system autostart entry changed"
+pass "with no auto-mount, Loft switched the system autostart entry off for this user only"
+kill -TERM "$GUI_PID"
+wait "$GUI_PID" 2>/dev/null || true
+GUI_PID=
+kill -TERM "$XVFB_PID"
+wait "$XVFB_PID" 2>/dev/null || true
+XVFB_PID=
 
 log "all checks passed in $((SECONDS - T0)) s"
