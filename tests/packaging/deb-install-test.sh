@@ -57,9 +57,13 @@ pass "Depends names Qt 6, QtKeychain (qt6), libssh and nfs-common"
 
 # --- 2. lintian ------------------------------------------------------------------------
 log "lintian"
-lintian_out=$(lintian --allow-root --tag-display-limit 0 "$DEB" 2>&1) || true
+# Exit status: 0 clean, 1 error tags, anything else lintian itself failed.
+lintian_rc=0
+lintian_out=$(lintian --allow-root --tag-display-limit 0 "$DEB" 2>&1) || lintian_rc=$?
 [[ -z $lintian_out ]] || printf '%s\n' "$lintian_out" | sed 's/^/  lintian: /'
+((lintian_rc <= 1)) || fail "lintian could not check the package (exit $lintian_rc)"
 errors=$(printf '%s\n' "$lintian_out" | grep -c '^E: ' || true)
+((lintian_rc == 0 || errors > 0)) || fail "lintian exited 1 without listing errors"
 warnings=$(printf '%s\n' "$lintian_out" | grep -c '^W: ' || true)
 ((errors == 0)) || fail "lintian reports $errors error(s)"
 pass "lintian: 0 errors, $warnings warning(s)"
