@@ -114,7 +114,7 @@ Function .onInit
   StrCpy $0 $Edition 4
   ${If} $0 == "Core"
     MessageBox MB_YESNO|MB_ICONEXCLAMATION|MB_DEFBUTTON2 \
-      "This computer runs Windows Home, which does not include $\"Client for NFS$\", the part of Windows that Loft uses to show your storage as a drive. Microsoft offers it only in Windows Pro, Enterprise and Education.$\r$\n$\r$\nWhat you can do instead:$\r$\n  - Upgrade to Windows Pro (Settings > System > Activation), then run this installer again.$\r$\n  - Use Loft in WSL 2: install Loft's Linux package in a Debian or Ubuntu distribution and mount there; Explorer reaches the folder at \\wsl.localhost\<distribution>\<folder>.$\r$\n$\r$\nInstall Loft anyway? It will start, but cannot mount on this Windows." \
+      "This computer runs Windows Home, which does not include $\"Client for NFS$\", the part of Windows that Loft uses to show your storage as a drive. Microsoft offers it only in Windows Pro, Enterprise and Education.$\r$\n$\r$\nWhat you can do instead:$\r$\n  - Upgrade to Windows Pro (Settings > System > Activation), then run this installer again.$\r$\n  - Use Loft in WSL 2: install Loft's Linux package in a Debian distribution (wsl --install -d Debian) and mount there; Explorer reaches the folder at \\wsl.localhost\<distribution>\<folder>.$\r$\n$\r$\nInstall Loft anyway? It will start, but cannot mount on this Windows." \
       /SD IDNO IDYES +2
     Abort
   ${EndIf}
