@@ -9,5 +9,11 @@ install(FILES ${LOFT_ICO} DESTINATION .)
 find_program(LOFT_WINDEPLOYQT windeployqt HINTS "${QT6_INSTALL_PREFIX}/${QT6_INSTALL_BINS}" REQUIRED)
 set(LOFT_WINDOWS_DLL_DIRS "" CACHE STRING
     "Folders (;-separated) holding the non-Qt DLLs loft.exe needs: QtKeychain, libssh and theirs")
+# As quoted CMake paths (forward slashes: a "\b" in C:\...\bin would be an escape).
+set(LOFT_DLL_DIRS_QUOTED "")
+foreach(dir IN LISTS LOFT_WINDOWS_DLL_DIRS)
+  string(REPLACE "\\" "/" dir "${dir}")
+  string(APPEND LOFT_DLL_DIRS_QUOTED " \"${dir}\"")
+endforeach()
 configure_file(windows/deploy.cmake.in deploy.cmake @ONLY)
 install(SCRIPT ${CMAKE_CURRENT_BINARY_DIR}/deploy.cmake)
