@@ -5,6 +5,10 @@ set(LOFT_ICO ${CMAKE_CURRENT_BINARY_DIR}/loft.ico)
 loft_render_icon_file(${LOFT_ICO} 16 20 24 32 40 48 64 256)
 add_custom_target(loft_ico ALL DEPENDS ${LOFT_ICO})
 install(FILES ${LOFT_ICO} DESTINATION .)
+# The same icon and version information inside loft.exe.
+configure_file(${PROJECT_SOURCE_DIR}/resources/loft.rc.in loft.rc @ONLY)
+target_sources(loft PRIVATE ${CMAKE_CURRENT_BINARY_DIR}/loft.rc)
+add_dependencies(loft loft_ico)
 
 find_program(LOFT_WINDEPLOYQT windeployqt HINTS "${QT6_INSTALL_PREFIX}/${QT6_INSTALL_BINS}" REQUIRED)
 set(LOFT_WINDOWS_DLL_DIRS "" CACHE STRING
