@@ -21,6 +21,9 @@ TEST_PACKAGES=(
   xvfb xauth trayer imagemagick dbus dbus-x11 gnome-keyring libsecret-tools
   # benchmarks' peer server
   nfs-ganesha nfs-ganesha-vfs rpcbind iperf3
+  # packaging tests (tests/packaging): the .deb in a Debian 12 chroot, lintian, the
+  # polkit DTD, the NSIS script, the workflow files
+  debootstrap dpkg-dev lintian libxml2-utils polkitd nsis yamllint python3-yaml
 )
 
 packages=("${BUILD_PACKAGES[@]}")

@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QSaveFile>
 #include <QSettings>
 #include <QStandardPaths>
@@ -23,6 +24,32 @@ QString program()
     const QString appImage = qEnvironmentVariable("APPIMAGE");
     return appImage.isEmpty() ? QCoreApplication::applicationFilePath() : appImage;
 }
+
+#if !defined(Q_OS_WIN) && !defined(Q_OS_MACOS)
+// The package installs a system-wide entry (/etc/xdg/autostart/loft.desktop). By the XDG
+// autostart spec the user's file of the same name overrides it, and a user file with
+// Hidden=true turns it off: that is how "start at login" is switched off for one user.
+QString systemEntry()
+{
+    const QString own = Autostart::location();
+    const QStringList all = QStandardPaths::locateAll(QStandardPaths::GenericConfigLocation,
+                                                      QStringLiteral("autostart/loft.desktop"));
+    for (const QString &path : all)
+        if (path != own)
+            return path;
+    return {};
+}
+
+bool isHiddenEntry(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return false;
+    static const QRegularExpression hidden(QStringLiteral("^Hidden\\s*=\\s*true\\s*$"),
+                                           QRegularExpression::MultilineOption);
+    return hidden.match(QString::fromUtf8(f.readAll())).hasMatch();
+}
+#endif
 
 QString xmlEscape(QString s)
 {
@@ -87,8 +114,13 @@ bool Autostart::isEnabled()
 {
 #ifdef Q_OS_WIN
     return QSettings(QString::fromLatin1(kRunKey), QSettings::NativeFormat).contains(QStringLiteral("Loft"));
-#else
+#elif defined(Q_OS_MACOS)
     return QFileInfo::exists(location());
+#else
+    if (QFileInfo::exists(location()))
+        return !isHiddenEntry(location());
+    const QString system = systemEntry();
+    return !system.isEmpty() && !isHiddenEntry(system);
 #endif
 }
 
@@ -108,6 +140,18 @@ bool Autostart::setEnabled(bool enabled, QString *error)
     return true;
 #else
     const QString path = location();
+#if !defined(Q_OS_MACOS)
+    if (!enabled && !systemEntry().isEmpty()) {
+        QDir().mkpath(QFileInfo(path).absolutePath());
+        QSaveFile out(path);
+        const QByteArray hidden = "[Desktop Entry]\nType=Application\nName=Loft\nHidden=true\n";
+        if (!out.open(QIODevice::WriteOnly) || out.write(hidden) < 0 || !out.commit()) {
+            *error = QCoreApplication::translate("Autostart", "Cannot write %1: %2").arg(path, out.errorString());
+            return false;
+        }
+        return true;
+    }
+#endif
     if (!enabled) {
         if (QFileInfo::exists(path) && !QFile::remove(path)) {
             *error = QCoreApplication::translate("Autostart", "Cannot remove %1.").arg(path);

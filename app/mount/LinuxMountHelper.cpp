@@ -61,6 +61,10 @@ LinuxMountHelper::Environment LinuxMountHelper::detectEnvironment()
     e.kernelHasNfs = inKernel || QFileInfo(modules).isDir();
     e.graphicalSession = qEnvironmentVariableIsSet("DISPLAY")
         || qEnvironmentVariableIsSet("WAYLAND_DISPLAY");
+#ifdef LOFT_PRIVILEGED_HELPER
+    if (QFileInfo(QStringLiteral(LOFT_PRIVILEGED_HELPER)).isExecutable())
+        e.privilegedHelper = QStringLiteral(LOFT_PRIVILEGED_HELPER);
+#endif
     return e;
 }
 
@@ -89,13 +93,18 @@ QString LinuxMountHelper::unavailableReason() const
     return {};
 }
 
-QStringList LinuxMountHelper::escalate(QStringList command) const
+QStringList LinuxMountHelper::escalate(QStringList command, const QString &helperVerb) const
 {
     switch (escalation()) {
     case Escalation::None:
     case Escalation::Impossible:
         return command;
     case Escalation::Pkexec:
+        if (!env_.privilegedHelper.isEmpty()) {
+            // pkexec HELPER VERB ARGS...: the helper takes mount.nfs's / umount's arguments.
+            command[0] = helperVerb;
+            command.prepend(env_.privilegedHelper);
+        }
         command.prepend(env_.pkexec);
         return command;
     case Escalation::Sudo:
@@ -111,14 +120,14 @@ QStringList LinuxMountHelper::mountCommand(const MountRequest &request) const
     QStringList command = linuxMountCommand(request.target, request.mountPoint, request.tuning);
     // pkexec and sudo want the program's full path.
     command[0] = env_.mountNfs.isEmpty() ? QStringLiteral("/sbin/mount.nfs") : env_.mountNfs;
-    return escalate(command);
+    return escalate(command, QStringLiteral("mount"));
 }
 
 QStringList LinuxMountHelper::unmountCommand(const QString &mountPoint, bool force) const
 {
     QStringList command = linuxUnmountCommand(mountPoint, force);
     command[0] = env_.umount;
-    return escalate(command);
+    return escalate(command, QStringLiteral("unmount"));
 }
 
 QString LinuxMountHelper::manualMountCommand(const MountRequest &request) const

@@ -20,6 +20,10 @@ public:
         bool kernelHasNfs = true;    // "nfs" in /proc/filesystems or an nfs module to load
         bool graphicalSession = true; // a display for pkexec's password dialog
         QString procMounts = QStringLiteral("/proc/self/mounts");
+        // The packaged loft-mount-helper (installers/linux), empty when not installed. With
+        // pkexec, Loft runs it instead of mount.nfs/umount: the polkit action org.loft.mount
+        // names that path, so the dialog shows Loft's message and one password lasts minutes.
+        QString privilegedHelper;
     };
     enum class Escalation { None, Pkexec, Sudo, Impossible };
 
@@ -43,7 +47,8 @@ public:
     static QList<ActiveMount> parseProcMounts(const QString &text);
 
 private:
-    QStringList escalate(QStringList command) const;
+    // `helperVerb`: how loft-mount-helper names the command ("mount" or "unmount").
+    QStringList escalate(QStringList command, const QString &helperVerb) const;
     Environment env_;
 };
 

@@ -8,15 +8,22 @@
 #include "mount/MacMountHelper.h"
 #include "mount/WindowsMountHelper.h"
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonObject>
 #include <QLocalSocket>
+#include <QProcess>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <atomic>
 #include <thread>
+
+#ifdef Q_OS_UNIX
+#include <unistd.h>
+#endif
 
 using namespace loft;
 
@@ -79,6 +86,86 @@ private slots:
         QCOMPARE(h.unmountCommand(QStringLiteral("/m"), false),
                  (QStringList{QStringLiteral("/usr/bin/pkexec"), QStringLiteral("/usr/bin/umount"), QStringLiteral("/m")}));
     }
+
+    void linuxPkexecRunsThePackagedHelper()
+    {
+        // The polkit action org.loft.mount applies to the packaged helper's path only, so
+        // when it is installed the commands go through it, with mount.nfs's arguments.
+        auto env = linuxEnv();
+        env.privilegedHelper = QStringLiteral("/usr/libexec/loft/loft-mount-helper");
+        LinuxMountHelper h(env);
+        QCOMPARE(h.mountCommand(request(QStringLiteral("/home/me/Loft/Documents"))),
+                 (QStringList{QStringLiteral("/usr/bin/pkexec"), env.privilegedHelper, QStringLiteral("mount"),
+                              QStringLiteral("127.0.0.1:/abcdefghijklmnopqrstuvwxyz"),
+                              QStringLiteral("/home/me/Loft/Documents"), QStringLiteral("-o"), kOptions}));
+        QCOMPARE(h.unmountCommand(QStringLiteral("/m"), true),
+                 (QStringList{QStringLiteral("/usr/bin/pkexec"), env.privilegedHelper, QStringLiteral("unmount"),
+                              QStringLiteral("-l"), QStringLiteral("/m")}));
+        // sudo and root keep running mount.nfs (sudoers rules name it).
+        env.graphicalSession = false;
+        QCOMPARE(LinuxMountHelper(env).mountCommand(request(QStringLiteral("/m"))).at(2),
+                 QStringLiteral("/usr/sbin/mount.nfs"));
+    }
+
+#ifdef Q_OS_LINUX
+    void linuxPackagedHelperAcceptsWhatLoftSendsAndNothingElse()
+    {
+        // The real script (installers/linux/loft-mount-helper) in its dry-run mode: it checks
+        // everything and prints the command it would run as root.
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        auto env = linuxEnv();
+        env.privilegedHelper = QStringLiteral(LOFT_MOUNT_HELPER_SCRIPT);
+        const QStringList command = LinuxMountHelper(env).mountCommand(request(dir.path()));
+        // A mount table for the unmount checks: Loft's mount on a folder with a space
+        // (octal-escaped in the table, as the kernel writes it) and someone else's NFS mount.
+        const QString spaced = dir.path() + QStringLiteral("/My Cloud");
+        QFile table(dir.filePath(QStringLiteral("mounts")));
+        QVERIFY(table.open(QIODevice::WriteOnly));
+        table.write((QStringLiteral("127.0.0.1:/abcdefghijklmnopqrstuvwxyz ") + dir.path()
+                     + QStringLiteral("/My\\040Cloud nfs rw,nosuid,nodev 0 0\n192.0.2.1:/x ")
+                     + dir.path() + QStringLiteral("/other nfs rw 0 0\n")).toUtf8());
+        table.close();
+        auto runHelper = [&table](QStringList args, const QString &caller, QString *out) {
+            QProcess p;
+            QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+            e.insert(QStringLiteral("LOFT_MOUNT_HELPER_DRY_RUN"), QStringLiteral("1"));
+            e.insert(QStringLiteral("LOFT_MOUNT_HELPER_MOUNTS"), table.fileName());
+            e.insert(QStringLiteral("PKEXEC_UID"), caller);
+            p.setProcessEnvironment(e);
+            const QString program = args.takeFirst();
+            p.start(program, args);
+            if (!p.waitForFinished(10000))
+                return -1;
+            *out = QString::fromLocal8Bit(p.readAllStandardOutput() + p.readAllStandardError()).trimmed();
+            return p.exitCode();
+        };
+        const QString me = QString::number(::getuid());
+        QString out;
+        QCOMPARE(runHelper(command.mid(1), me, &out), 0);
+        QCOMPARE(out, QStringLiteral("mount.nfs 127.0.0.1:/abcdefghijklmnopqrstuvwxyz ") + dir.path()
+                          + QStringLiteral(" -o ") + kOptions + QStringLiteral(",nosuid,nodev"));
+        // Another user's folder, another server, an option Loft never sends: refused (2).
+        QCOMPARE(runHelper(command.mid(1), QStringLiteral("4242"), &out), 2);
+        QVERIFY2(out.contains(QLatin1String("belongs to another user")), qPrintable(out));
+        QStringList other = command.mid(1);
+        other[2] = QStringLiteral("192.0.2.1:/abcdefghijklmnopqrstuvwxyz");
+        QCOMPARE(runHelper(other, me, &out), 2);
+        QVERIFY2(out.contains(QLatin1String("only Loft's own server")), qPrintable(out));
+        other = command.mid(1);
+        other.last() += QStringLiteral(",suid");
+        QCOMPARE(runHelper(other, me, &out), 2);
+        QVERIFY2(out.contains(QLatin1String("not allowed: suid")), qPrintable(out));
+        // Unmounting only what is an NFS mount of the loopback server.
+        QCOMPARE(runHelper(LinuxMountHelper(env).unmountCommand(spaced, true).mid(1), me, &out), 0);
+        QCOMPARE(out, QStringLiteral("umount -l ") + spaced);
+        const QStringList unmount = LinuxMountHelper(env).unmountCommand(dir.path(), false);
+        QCOMPARE(runHelper(unmount.mid(1), me, &out), 2);
+        QVERIFY2(out.contains(QLatin1String("is not an NFS mount")), qPrintable(out));
+        QCOMPARE(runHelper(LinuxMountHelper(env).unmountCommand(dir.path() + QStringLiteral("/other"), false).mid(1),
+                           me, &out), 2);
+    }
+#endif
 
     void linuxWithoutDisplayUsesSudoNonInteractive()
     {
@@ -242,6 +329,33 @@ private slots:
         QVERIFY(Autostart::location().endsWith(QLatin1String("/autostart/loft.desktop")));
         QVERIFY(Autostart::setEnabled(false, &error));
         QVERIFY(!Autostart::isEnabled());
+
+        // With the package's system-wide entry, the user's own file overrides it: switching
+        // off writes Hidden=true (removing the file would leave the system entry in force).
+        QTemporaryDir system;
+        QVERIFY(QDir().mkpath(system.path() + QStringLiteral("/autostart")));
+        QFile entry(system.path() + QStringLiteral("/autostart/loft.desktop"));
+        QVERIFY(entry.open(QIODevice::WriteOnly));
+        entry.write(Autostart::linuxDesktopEntry(QStringLiteral("loft")).toUtf8());
+        entry.close();
+        const QByteArray oldDirs = qgetenv("XDG_CONFIG_DIRS");
+        qputenv("XDG_CONFIG_DIRS", QFile::encodeName(system.path()));
+        QVERIFY(!QFileInfo::exists(Autostart::location()));
+        QVERIFY(Autostart::isEnabled()); // the system entry alone
+        QVERIFY(Autostart::setEnabled(false, &error));
+        QVERIFY(!Autostart::isEnabled());
+        QFile own(Autostart::location());
+        QVERIFY(own.open(QIODevice::ReadOnly));
+        QVERIFY(own.readAll().contains("\nHidden=true\n"));
+        own.close();
+        QVERIFY(Autostart::setEnabled(true, &error));
+        QVERIFY(Autostart::isEnabled());
+        QVERIFY(QFile::remove(Autostart::location()));
+        QVERIFY(Autostart::isEnabled());
+        if (oldDirs.isNull())
+            qunsetenv("XDG_CONFIG_DIRS");
+        else
+            qputenv("XDG_CONFIG_DIRS", oldDirs);
 #endif
     }
 
