@@ -59,6 +59,12 @@ public:
 
     XdrReader(const char *data, qsizetype size) : p_(data), end_(data + size) {}
     explicit XdrReader(const QByteArray &b) : XdrReader(b.constData(), b.size()) {}
+    // Reads [data, data + size) inside `*owner`, which the reader may take over: a large
+    // opaque that ends the input (WRITE data) then becomes `*owner` itself, trimmed to
+    // the opaque in place, instead of a copy. `*owner` is left empty when that happens.
+    XdrReader(const char *data, qsizetype size, QByteArray *owner)
+        : p_(data), end_(data + size), owner_(owner) {}
+    static constexpr qsizetype kAdoptSize = 64 * 1024;
 
     bool ok() const { return ok_; }
     void fail() { ok_ = false; }
@@ -117,6 +123,18 @@ public:
         if (!ok_ || len > Max || !need(padded(len))) {
             fail();
             o.bytes.clear();
+            return;
+        }
+        if (owner_ && len >= kAdoptSize && p_ + padded(len) == end_) {
+            // Qt 6 drops leading bytes of an unshared QByteArray by moving its start
+            // pointer, and trims the end in place: no byte is copied.
+            const qsizetype offset = p_ - owner_->constData();
+            o.bytes = std::move(*owner_);
+            *owner_ = QByteArray();
+            owner_ = nullptr;
+            o.bytes.remove(0, offset);
+            o.bytes.truncate(len);
+            p_ = end_;
             return;
         }
         o.bytes = QByteArray(p_, len);
@@ -199,6 +217,7 @@ private:
 
     const char *p_;
     const char *end_;
+    QByteArray *owner_ = nullptr; // see the three-argument constructor
     bool ok_ = true;
 };
 

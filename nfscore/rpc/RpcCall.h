@@ -20,15 +20,13 @@ struct RpcCall {
     QByteArray record;              // the whole record
     qsizetype argsOffset = 0;       // where the procedure's arguments start in `record`
 
-    XdrReader argsReader() const
-    {
-        return XdrReader(record.constData() + argsOffset, record.size() - argsOffset);
-    }
-    // Decodes the arguments; false when malformed or followed by stray bytes.
+    // Decodes the arguments; false when malformed or followed by stray bytes. A large
+    // opaque at the end (WRITE data) takes over `record`'s storage instead of copying it,
+    // leaving `record` empty.
     template <class Args>
-    bool decodeArgs(Args &args) const
+    bool decodeArgs(Args &args)
     {
-        XdrReader r = argsReader();
+        XdrReader r(record.constData() + argsOffset, record.size() - argsOffset, &record);
         r(args);
         return r.ok() && r.remaining() == 0;
     }

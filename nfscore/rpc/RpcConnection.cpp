@@ -90,11 +90,22 @@ void RpcConnection::onReadable()
     char buffer[kReadChunk];
     // Read what is there now (bounded, so one busy client cannot starve the others).
     for (int round = 0; round < 8 && !closing_ && !paused(); ++round) {
-        const ssize_t n = ::read(fd_, buffer, sizeof buffer);
+        // A large fragment (WRITE data) is read straight into its record; the rest
+        // through the small buffer.
+        auto [target, wanted] = reader_.directSpace();
+        const bool direct = target != nullptr;
+        if (!direct) {
+            target = buffer;
+            wanted = sizeof buffer;
+        }
+        const ssize_t n = ::read(fd_, target, size_t(wanted));
         if (n > 0) {
-            reader_.feed(buffer, n);
+            if (direct)
+                reader_.directFilled(n);
+            else
+                reader_.feed(buffer, n);
             processRecords();
-            if (n < qsizetype(sizeof buffer))
+            if (n < wanted)
                 break;
         } else if (n == 0) {
             drop("client closed the connection");

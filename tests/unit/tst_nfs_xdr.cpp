@@ -219,6 +219,7 @@ private slots:
     void rejectsOversizedHandle();
     void rejectsOversizedData();
     void rejectsOversizedList();
+    void writeDataAdoptsTheRecord();
     void rejectsOversizedArray();
     void rejectsBadBool();
     void rejectsBadCreateHow();
@@ -735,6 +736,35 @@ void TestNfsXdr::rejectsOversizedData()
     QVERIFY(!decodes<WRITE3args>(xdrEncode(w)));
     // A READ reply claiming 4 GiB of data in a short buffer.
     QVERIFY(!decodes<READ3res>(hex("00000000" "00000000" "00000003" "00000001" "ffffffff" "78797a00")));
+}
+
+// WRITE data at the end of a record takes over the record's storage (no copy); the
+// record is left empty. Small data, or data followed by more bytes, is copied.
+void TestNfsXdr::writeDataAdoptsTheRecord()
+{
+    WRITE3args w{.file = fh(hex("01")), .offset = 4096, .count = 100000,
+                 .data = QByteArray(100000, 'z')};
+    QByteArray record = QByteArray("HEADER..") + xdrEncode(w);
+    const char *storage = record.constData();
+    XdrReader r(record.constData() + 8, record.size() - 8, &record);
+    WRITE3args got;
+    r(got);
+    QVERIFY(r.ok());
+    QCOMPARE(r.remaining(), 0);
+    QVERIFY(got.data.bytes == w.data.bytes);
+    QCOMPARE(got.offset, uint64_t(4096));
+    QVERIFY(record.isEmpty());
+    QVERIFY(got.data.bytes.constData() > storage); // the same allocation, start moved on
+    QVERIFY(got.data.bytes.constData() < storage + 200);
+
+    WRITE3args small{.file = fh(hex("02")), .count = 5, .data = QByteArray("small")};
+    QByteArray record2 = xdrEncode(small);
+    XdrReader r2(record2.constData(), record2.size(), &record2);
+    WRITE3args got2;
+    r2(got2);
+    QVERIFY(r2.ok());
+    QCOMPARE(got2.data.bytes, QByteArray("small"));
+    QVERIFY(!record2.isEmpty());
 }
 
 void TestNfsXdr::rejectsOversizedList()

@@ -4,6 +4,9 @@
 
 #include <QTest>
 
+#include <algorithm>
+#include <cstring>
+
 using loft::rpc::RpcRecordReader;
 
 namespace {
@@ -22,6 +25,62 @@ QByteArray fragment(const QByteArray &payload, bool last)
 class TestRpcRecordReader : public QObject {
     Q_OBJECT
 private slots:
+    // A large fragment is read straight into the record (directSpace), whatever size the
+    // socket reads have; records before and after it come out of the buffer as usual.
+    void largeFragmentFilledDirectly()
+    {
+        QByteArray big(300 * 1024, Qt::Uninitialized);
+        for (qsizetype i = 0; i < big.size(); ++i)
+            big[i] = char(i * 7);
+        const QByteArray stream = fragment("before", true) + fragment(big.left(1000), false)
+            + fragment(big.mid(1000), true) + fragment("after", true);
+        for (const qsizetype chunk : {qsizetype(1), qsizetype(4093), qsizetype(65536), stream.size()}) {
+            RpcRecordReader r(1 << 20);
+            QList<QByteArray> records;
+            qsizetype at = 0;
+            int directReads = 0;
+            for (int guard = 0; at < stream.size() && guard < 1'000'000; ++guard) {
+                auto [space, room] = r.directSpace();
+                const qsizetype n = std::min({chunk, stream.size() - at, space ? room : chunk});
+                if (space) {
+                    std::memcpy(space, stream.constData() + at, size_t(n));
+                    r.directFilled(n);
+                    ++directReads;
+                } else {
+                    r.feed(stream.constData() + at, n);
+                }
+                at += n;
+                QByteArray rec;
+                while (r.next(rec) == RpcRecordReader::Status::Record)
+                    records.append(rec);
+            }
+            QCOMPARE(records.size(), 3);
+            QCOMPARE(records[0], QByteArray("before"));
+            QVERIFY(records[1] == big);
+            QCOMPARE(records[2], QByteArray("after"));
+            QCOMPARE(r.buffered(), 0);
+            if (chunk < stream.size())
+                QVERIFY(directReads > 0);
+        }
+    }
+
+    // feed() also works while a large fragment is pending (bytes go to it first).
+    void feedDuringLargeFragment()
+    {
+        const QByteArray big(200 * 1024, 'b');
+        const QByteArray stream = fragment(big, true) + fragment("tail", true);
+        RpcRecordReader r(1 << 20);
+        QByteArray rec;
+        r.feed(stream.left(1000));
+        QCOMPARE(r.next(rec), RpcRecordReader::Status::NeedMore);
+        QVERIFY(r.directSpace().first != nullptr);
+        r.feed(stream.mid(1000));
+        QCOMPARE(r.next(rec), RpcRecordReader::Status::Record);
+        QVERIFY(rec == big);
+        QCOMPARE(r.next(rec), RpcRecordReader::Status::Record);
+        QCOMPARE(rec, QByteArray("tail"));
+    }
+
     void singleFragment()
     {
         RpcRecordReader r(1024);
