@@ -254,8 +254,10 @@ void LocalFileSystem::lookup(const QByteArray &dir, const QByteArray &name, FsDo
 void LocalFileSystem::read(const QByteArray &path, uint64_t offset, uint32_t count,
                            FsDone<FsReadResult> done)
 {
-    dispatch(Kind::Query, Quick::Pool, std::move(done),
-             [this, path, offset, count] { return doRead(path, offset, count); });
+    // A small read from the page cache is as quick as a stat; a large one is a long copy
+    // better done on the pool, in parallel with the server thread sending earlier replies.
+    dispatch(Kind::Query, count <= kInlineReadBytes ? Quick::InlineWhileQuick : Quick::Pool,
+             std::move(done), [this, path, offset, count] { return doRead(path, offset, count); });
 }
 
 void LocalFileSystem::write(const QByteArray &path, uint64_t offset, const QByteArray &data,

@@ -3,7 +3,7 @@
 //
 // Data transfers, fsync and listings run on a thread pool owned by the provider; metadata
 // calls (getattr, lookup, readlink, setattr, create, mkdir, symlink, mknod, remove, rmdir,
-// rename, link) run on the caller's thread while they stay quick (QuickCallGate), else on
+// rename, link) and small reads run on the caller's thread while they stay quick (QuickCallGate), else on
 // the pool too. `done` is called exactly once: from a pool thread, or before the call
 // returns. All access is confined to the root directory (see LocalPathResolver):
 // no symlink is ever followed on the server side — the NFS client resolves symlinks itself,
@@ -101,6 +101,8 @@ public:
 
     // The largest READ served in one call; larger requests return a short read.
     static constexpr uint32_t kMaxReadBytes = 64u << 20;
+    // READs up to this size count as quick calls (see QuickCallGate).
+    static constexpr uint32_t kInlineReadBytes = 64u << 10;
 
 private:
     enum class Kind { Query, Mutation };
