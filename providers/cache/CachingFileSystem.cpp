@@ -1403,7 +1403,7 @@ void CachingFileSystem::Core::uploadStaged(uint64_t id, const QByteArray &path,
                                            const QByteArray &ifVersion, FsDone<FsAttr> done)
 {
     auto self = shared_from_this();
-    inner_->upload(path, staging_.filePath(id), ifVersion,
+    inner_->upload(path, staging_.filePath(id), ifVersion, {},
                    [self, id, path, ifVersion, done = std::move(done)](FsResult<FsAttr> r) mutable {
                        if (!r && r.error() == FsError::NotSupported && self->caps_.randomWrites
                            && self->inner_->capabilities().randomWrites)
@@ -1618,6 +1618,7 @@ bool CachingFileSystem::waitForUploads(std::chrono::milliseconds timeout)
 }
 
 FsCapabilities CachingFileSystem::capabilities() const { return core_->caps_; }
+QString CachingFileSystem::lastError() const { return core_->inner_->lastError(); }
 
 void CachingFileSystem::getattr(const QByteArray &path, FsDone<FsAttr> done)
 {
@@ -1742,10 +1743,12 @@ void CachingFileSystem::fsstat(const QByteArray &path, FsDone<FsStat> done)
 }
 
 void CachingFileSystem::upload(const QByteArray &path, const QString &localFile,
-                               const QByteArray &ifVersion, FsDone<FsAttr> done)
+                               const QByteArray &ifVersion, FsProgress progress,
+                               FsDone<FsAttr> done)
 {
     auto core = core_;
-    core_->inner_->upload(path, localFile, ifVersion, [core, path, done = std::move(done)](FsResult<FsAttr> r) {
+    core_->inner_->upload(path, localFile, ifVersion, std::move(progress),
+                          [core, path, done = std::move(done)](FsResult<FsAttr> r) {
         core->changed(path);
         done(std::move(r));
     });

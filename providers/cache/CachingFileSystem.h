@@ -95,7 +95,8 @@ public:
     void readdir(const QByteArray &dir, FsDone<QList<FsDirEntry>> done) override;
     void fsstat(const QByteArray &path, FsDone<FsStat> done) override;
     void upload(const QByteArray &path, const QString &localFile, const QByteArray &ifVersion,
-                FsDone<FsAttr> done) override;
+                FsProgress progress, FsDone<FsAttr> done) override;
+    QString lastError() const override;
 
     class Core;
 
