@@ -51,7 +51,8 @@ public:
     // nothing is uploaded from here.
     ~CachingFileSystem() override;
 
-    // Counters for the GUI: snapshot() at any time, subscribe() for changes.
+    // Counters for the GUI: snapshot() at any time, subscribe() for changes. The snapshot
+    // lists the upload queue file by file (CacheStats::uploads) with each file's progress.
     CacheCounters &counters();
     CacheStats stats() const;
     const CacheConfig &config() const;
