@@ -58,10 +58,10 @@ QList<MountSnapshot> realisticMounts()
     work.cacheLimitBytes = 5 * GB;
     work.cacheHitRatio = 0.87;
     work.uploads = {
-        {QStringLiteral("Reports/Q3 Financials.xlsx"), 5'200'000, 8'400'000, false},
-        {QStringLiteral("Photos/2024-06 Offsite/IMG_4821.jpg"), 2'100'000, 6'300'000, false},
-        {QStringLiteral("Design/Homepage mockup v4.fig"), 0, 41'000'000, false},
-        {QStringLiteral("Notes/Meeting 2024-06-14.md"), 0, 12'400, false},
+        {QStringLiteral("Reports/Q3 Financials.xlsx"), 5'200'000, 8'400'000, UploadItem::State::Uploading},
+        {QStringLiteral("Photos/2024-06 Offsite/IMG_4821.jpg"), 2'100'000, 6'300'000, UploadItem::State::Uploading},
+        {QStringLiteral("Design/Homepage mockup v4.fig"), 0, 41'000'000, UploadItem::State::Waiting},
+        {QStringLiteral("Notes/Meeting 2024-06-14.md"), 0, 12'400, UploadItem::State::Waiting},
     };
     MountSnapshot photos;
     photos.id = QStringLiteral("photos");
