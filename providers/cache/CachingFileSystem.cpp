@@ -15,6 +15,7 @@
 #include <QLockFile>
 #include <QLoggingCategory>
 #include <QSet>
+#include <QThread>
 #include <QThreadPool>
 
 #include <algorithm>
@@ -204,6 +205,7 @@ private:
     void remoteHoldsOurs(uint64_t id, const QByteArray &path, std::function<void(std::optional<FsAttr>)> done);
     void countersTick();
 
+    QThread *ownerThread_ = QThread::currentThread(); // where the cache was opened
     std::atomic<bool> stopping_{false};
     std::mutex poolMutex_; // no pool start may slip in after shutdown's waitForDone
     QLockFile *lockFile_ = nullptr;
@@ -244,6 +246,14 @@ CachingFileSystem::Core::~Core()
 {
     shutdown();
     delete lockFile_;
+    // An upload still on the wire when the cache was closed holds the last reference to
+    // us; its completion then runs this on the inner provider's own thread, where the
+    // provider must not be destroyed (WebDAV waits for that thread to end). Release it
+    // from a pool thread instead (the fetcher's reference goes first).
+    if (QThread::currentThread() != ownerThread_) {
+        fetcher_.reset();
+        QThreadPool::globalInstance()->start([inner = std::move(inner_)]() mutable { inner.reset(); });
+    }
 }
 
 bool CachingFileSystem::Core::open(QString *error)
