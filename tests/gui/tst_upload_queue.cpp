@@ -216,6 +216,31 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(snapshot().cacheUsedBytes >= data.size(), 10000);
     }
 
+    void unmountDuringAnUploadKeepsTheFile()
+    {
+        // The served mount stops while a PUT is on the wire; the PUT ends afterwards (on
+        // the WebDAV thread, which then holds the cache's last reference). Nothing may
+        // crash or deadlock, and serving the mount again finishes the upload.
+        QTest::failOnWarning(QRegularExpression(QStringLiteral("Dead lock|wait on itself|Destroyed while thread")));
+        startApp(300);
+        const QByteArray data = pattern(qint64(32) << 20, 9);
+        writeThroughNfs("moving.bin", data);
+        dav_->throttle(50, 1000);
+        StatusWindow *w = app_->statusWindow();
+        QTRY_VERIFY_WITH_TIMEOUT(rowFor(w, QStringLiteral("moving.bin")).value_or(Row{}).fraction > 0, 60000);
+        bool done = false;
+        app_->unmountById(id_, [&](bool, const QString &, const QString &) { done = true; });
+        QTRY_VERIFY_WITH_TIMEOUT(done, 30000);
+        QCOMPARE(snapshot().port, quint16(0)); // no longer served
+        dav_->throttle(0, 0);
+        QTest::qWait(3000); // the PUT finishes or fails without anyone waiting for it
+        done = false;
+        app_->mountById(id_, [&](bool, const QString &, const QString &) { done = true; });
+        QTRY_VERIFY_WITH_TIMEOUT(done, 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(dav_->readFile(QStringLiteral("moving.bin")), data, 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(snapshot().queuedUploads, 0, 30000);
+    }
+
     void clearCacheKeepsWaitingFilesAndQuitWaitsForThem()
     {
         startApp(3600 * 1000); // nothing uploads by itself during the test
