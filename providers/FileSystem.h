@@ -175,6 +175,10 @@ struct FsCapabilities {
 template <class T>
 using FsDone = std::function<void(FsResult<T>)>;
 
+// How far a transfer has got: `sent` of `total` bytes are on the wire. Called from any
+// thread, possibly often (every few KiB), so it must be quick; may be empty.
+using FsProgress = std::function<void(uint64_t sent, uint64_t total)>;
+
 // Paths are relative to the source's root, '/'-separated, with no leading slash and no
 // "." or ".." components; the root itself is the empty path. Names are single components.
 class FileSystem {
@@ -222,15 +226,22 @@ public:
     // Replaces (or creates) the file at `path` with the whole content of `localFile`.
     // With a non-empty `ifVersion` the upload only happens while the remote still has
     // that version (else Exists: someone changed it meanwhile). Returns the new attributes.
+    // `progress` (may be empty) hears how many bytes are sent as they go.
     // Backends without whole-object transfer keep this default.
     virtual void upload(const QByteArray &path, const QString &localFile,
-                        const QByteArray &ifVersion, FsDone<FsAttr> done)
+                        const QByteArray &ifVersion, FsProgress progress, FsDone<FsAttr> done)
     {
         Q_UNUSED(path);
         Q_UNUSED(localFile);
         Q_UNUSED(ifVersion);
+        Q_UNUSED(progress);
         done(FsError::NotSupported);
     }
+
+    // The last failure a person should know about (refused password, unreachable host,
+    // untrusted certificate, full disk ...) in one plain sentence; empty when there is
+    // none or the backend has no more to say than its FsError. Thread-safe.
+    virtual QString lastError() const { return {}; }
 };
 
 inline QByteArray fsJoin(const QByteArray &dir, const QByteArray &name)

@@ -269,8 +269,8 @@ void StatusWindow::refreshDetails()
         errorLabel_->setText(when + s->lastError);
     }
     uploads_->setUploads(s->uploads);
-    tabs_->setTabText(0, s->uploads.isEmpty() ? tr("Uploads")
-                                              : tr("Uploads (%1)").arg(s->uploads.size()));
+    tabs_->setTabText(0, s->pendingUploads() == 0 ? tr("Uploads")
+                                                  : tr("Uploads (%1)").arg(s->pendingUploads()));
 }
 
 } // namespace loft::ui

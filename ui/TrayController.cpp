@@ -135,8 +135,10 @@ void TrayController::notify(Notice kind, const QString &title, const QString &te
         icon = QSystemTrayIcon::Critical;
     else if (kind == Notice::Conflict)
         icon = QSystemTrayIcon::Warning;
-    if (tray_->isVisible() && QSystemTrayIcon::supportsMessages())
+    const bool shown = tray_->isVisible() && QSystemTrayIcon::supportsMessages();
+    if (shown)
         tray_->showMessage(title, text, icon, 6000);
+    emit notified(kind, title, text, shown);
 }
 
 } // namespace loft::ui

@@ -26,6 +26,7 @@ public:
     TrayState state() const { return state_; }
 
     enum class Notice { Mounted, Unmounted, UploadFailed, Conflict, Error };
+    Q_ENUM(Notice)
     void notify(Notice kind, const QString &title, const QString &text);
 
 signals:
@@ -34,6 +35,10 @@ signals:
     void addRequested();
     void statusRequested();
     void quitRequested();
+    // Every notification, whether or not the platform could show it (a recording hook for
+    // tests and the log); `shown`: handed to the desktop's notification mechanism.
+    void notified(loft::ui::TrayController::Notice kind, const QString &title, const QString &text,
+                  bool shown);
 
 private:
     void rebuildMenu();

@@ -44,6 +44,7 @@ DesktopController::DesktopController(DesktopOptions options, QObject *parent)
 
     std::unique_ptr<MountHelper> helper = options_.makeHelper ? options_.makeHelper() : MountHelper::forThisPlatform();
     manager_ = new MountManager(options_.dataDir, std::move(helper));
+    manager_->setUploadDelay(options_.uploadDelayMs);
     manager_->moveToThread(&managerThread_);
     managerThread_.setObjectName(QStringLiteral("mount-manager"));
     connect(&managerThread_, &QThread::finished, manager_, &QObject::deleteLater);
@@ -436,16 +437,22 @@ void DesktopController::requestQuit()
         } else if (box->clickedButton() == wait) {
             waitingForUploads_ = true;
             qCInfo(lcDesktop).noquote() << tr("Quitting once the uploads are done.");
+            // No reason to wait for the idle delay now; show them going.
+            onManager([m = manager_] { m->uploadAllNow(); });
+            if (status_ && status_->isVisible())
+                status_->showUploadsTab();
             auto check = [this] {
                 int left = 0;
                 for (const MountSnapshot &s : mounts_->snapshots())
                     left += s.pendingUploads();
                 if (left == 0 && waitingForUploads_) {
                     waitingForUploads_ = false;
+                    disconnect(waitConnection_);
                     finishQuit();
                 }
             };
-            connect(mounts_, &QAbstractItemModel::dataChanged, this, check);
+            disconnect(waitConnection_);
+            waitConnection_ = connect(mounts_, &QAbstractItemModel::dataChanged, this, check);
             check();
         }
     });

@@ -17,6 +17,7 @@
 #include <QThread>
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace loft {
 
@@ -39,6 +40,7 @@ struct DesktopOptions {
     bool showTray = true;
     bool manageAutostart = true;
     std::function<std::unique_ptr<MountHelper>()> makeHelper; // empty: this platform's
+    std::optional<int> uploadDelayMs; // the cache's idle delay before uploading (unset: its default)
 };
 
 class DesktopController : public QObject {
@@ -112,6 +114,7 @@ private:
     quint64 nextRequest_ = 1;
     QHash<quint64, Done> pending_;
     bool waitingForUploads_ = false;
+    QMetaObject::Connection waitConnection_; // Quit → Wait: watches the queue empty
     bool quitting_ = false;
 };
 

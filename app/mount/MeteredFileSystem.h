@@ -75,10 +75,11 @@ public:
     }
     void fsstat(const QByteArray &path, FsDone<FsStat> done) override { inner_->fsstat(path, std::move(done)); }
     void upload(const QByteArray &path, const QString &localFile, const QByteArray &ifVersion,
-                FsDone<FsAttr> done) override
+                FsProgress progress, FsDone<FsAttr> done) override
     {
-        inner_->upload(path, localFile, ifVersion, std::move(done));
+        inner_->upload(path, localFile, ifVersion, std::move(progress), std::move(done));
     }
+    QString lastError() const override { return inner_->lastError(); }
 
 private:
     std::shared_ptr<FileSystem> inner_;

@@ -34,6 +34,7 @@ struct MountManager::Entry {
     std::shared_ptr<MeteredFileSystem> metered;
     CachingFileSystem *cache = nullptr; // inside `metered`, for remote sources
     CacheStats cacheStats;
+    QDateTime uploadErrorTime; // when cacheStats.lastUploadError appeared
     QByteArray exportPath;
     quint16 port = 0;
     quint64 lastRead = 0, lastWritten = 0;
@@ -63,7 +64,7 @@ MountManager::MountManager(QString dataDir, std::unique_ptr<MountHelper> helper,
       helper_(helper ? std::move(helper) : MountHelper::forThisPlatform())
 {
     sampler_ = new QTimer(this);
-    sampler_->setInterval(1000);
+    sampler_->setInterval(500); // often enough for upload progress to move smoothly
     connect(sampler_, &QTimer::timeout, this, &MountManager::sample);
 }
 
@@ -276,7 +277,7 @@ bool MountManager::startServer(Entry &e, const QString &secret, bool recovering,
             }
     }
     // The provider (wrapped in the cache when remote). The secret stays in memory.
-    OpenedSource source = openMountSource(e.config, secret, dataDir_);
+    OpenedSource source = openMountSource(e.config, secret, dataDir_, uploadDelayMs_);
     if (!source.fs) {
         *error = tr("Cannot open %1: %2").arg(e.config.name, source.error);
         return false;
@@ -416,6 +417,13 @@ void MountManager::clearCache(const QString &id, quint64 request)
     });
 }
 
+void MountManager::uploadAllNow()
+{
+    for (const auto &e : std::as_const(entries_))
+        if (e->cache)
+            e->cache->uploadNow();
+}
+
 void MountManager::unmountAll(quint64 request)
 {
     auto failures = std::make_shared<QStringList>();
@@ -479,9 +487,12 @@ void MountManager::sample()
             const CacheStats before = e->cacheStats;
             e->cacheStats = e->cache->stats();
             const CacheStats &now = e->cacheStats;
-            if (now.uploadFailures > before.uploadFailures && !now.lastUploadError.isEmpty())
+            if (now.lastUploadError != before.lastUploadError)
+                e->uploadErrorTime = QDateTime::currentDateTime();
+            if (now.uploadFailures > before.uploadFailures && !now.lastUploadError.isEmpty()
+                && now.lastUploadError != before.lastUploadError)
                 emit notice(e->config.id, false, tr("%1: an upload failed").arg(e->config.name),
-                            now.lastUploadError + QLatin1Char(' ') + tr("Loft tries again shortly."));
+                            now.lastUploadError);
             if (now.conflicts > before.conflicts)
                 emit notice(e->config.id, true, tr("%1: conflicting changes").arg(e->config.name),
                             tr("A file changed on the server while you edited it; your version was "
@@ -517,15 +528,29 @@ MountSnapshot MountManager::snapshotOf(const Entry &e) const
         if (c.limitBytes)
             s.cacheLimitBytes = qint64(c.limitBytes);
         s.cacheHitRatio = c.hitBytes + c.missBytes ? c.hitRatio() : -1;
-        // The cache reports the queue as totals; it is shown as one line until it lists files.
-        if (c.pendingUploads > 0)
-            s.uploads.append({tr("%n file(s) waiting to upload", nullptr, int(c.pendingUploads)), 0,
-                              qint64(c.pendingUploadBytes), false});
-        if (!c.lastUploadError.isEmpty() && s.lastError.isEmpty())
-            s.lastError = c.lastUploadError;
+        s.queuedUploads = int(c.pendingUploads);
+        s.uploads.reserve(c.uploads.size());
+        for (const UploadStatus &u : c.uploads) {
+            UploadItem item;
+            item.path = QString::fromUtf8(u.path);
+            item.bytesTotal = qint64(u.totalBytes);
+            item.bytesDone = qint64(u.sentBytes);
+            item.state = u.state == UploadStatus::State::Uploading ? UploadItem::State::Uploading
+                : u.state == UploadStatus::State::Retrying         ? UploadItem::State::Retrying
+                                                                   : UploadItem::State::Waiting;
+            item.error = u.lastError;
+            item.conflict = u.conflict;
+            s.uploads.append(item);
+        }
     }
+    // The newer of the mount's own trouble (mounting, unmounting) and a failing upload.
     s.lastError = e.lastError;
     s.lastErrorTime = e.lastErrorTime;
+    if (e.cache && !e.cacheStats.lastUploadError.isEmpty()
+        && (s.lastError.isEmpty() || e.uploadErrorTime >= e.lastErrorTime)) {
+        s.lastError = e.cacheStats.lastUploadError;
+        s.lastErrorTime = e.uploadErrorTime;
+    }
     return s;
 }
 

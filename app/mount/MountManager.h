@@ -17,6 +17,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 
 class QTimer;
 
@@ -36,6 +37,9 @@ public:
     ~MountManager() override;
 
     const MountHelper &helper() const { return *helper_; }
+    // The idle time before a written file is uploaded, for mounts opened from now on
+    // (unset: the cache's default). Call before moving the manager to its thread.
+    void setUploadDelay(std::optional<int> ms) { uploadDelayMs_ = ms; }
 
 public slots:
     // The configured mounts. Mounts that vanished are unmounted and forgotten.
@@ -45,6 +49,8 @@ public slots:
     void mount(const QString &id, const QString &secret, quint64 request);
     void unmount(const QString &id, quint64 request);
     void clearCache(const QString &id, quint64 request);
+    // Starts every mount's waiting uploads now, without the idle delay (Quit → Wait).
+    void uploadAllNow();
     // Unmounts everything (for Quit); commandFinished reports what could not be unmounted.
     void unmountAll(quint64 request);
     // Stops every server without unmounting (the OS keeps the mounts; the next start
@@ -77,6 +83,7 @@ private:
     Entry *entry(const QString &id);
 
     QString dataDir_;
+    std::optional<int> uploadDelayMs_;
     std::unique_ptr<MountHelper> helper_;
     QList<QString> order_; // ids, in the configured order
     QHash<QString, std::shared_ptr<Entry>> entries_;

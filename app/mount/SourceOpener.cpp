@@ -36,10 +36,12 @@ QString sourceArgument(const MountConfig &c)
     return url.toString();
 }
 
-OpenedSource openMountSource(const MountConfig &config, const QString &secret, const QString &dataDir)
+OpenedSource openMountSource(const MountConfig &config, const QString &secret, const QString &dataDir,
+                             std::optional<int> uploadDelayMs)
 {
     OpenedSource out;
     SourceSpec spec;
+    spec.uploadDelayMs = uploadDelayMs;
     spec.readOnly = config.readOnly;
     spec.cacheDir = (dataDir.isEmpty() ? SourceState::defaultDataDir() : dataDir) + QStringLiteral("/cache");
     if (config.cacheLimitBytes > 0)

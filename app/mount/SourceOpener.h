@@ -8,6 +8,7 @@
 
 #include <QString>
 #include <memory>
+#include <optional>
 
 namespace loft {
 
@@ -21,8 +22,10 @@ struct OpenedSource {
 
 // `dataDir`: where the per-mount cache folders live (empty: the default data folder).
 // Blocks while a remote source connects: call it off the GUI thread.
+// `uploadDelayMs`: the cache's idle time before a written file is uploaded (unset: the
+// cache's default).
 OpenedSource openMountSource(const MountConfig &config, const QString &secret,
-                             const QString &dataDir);
+                             const QString &dataDir, std::optional<int> uploadDelayMs = {});
 
 // The SourceFactory argument for a mount: a path, or webdav(s)://user@host/path, sftp://...
 QString sourceArgument(const MountConfig &config);

@@ -23,6 +23,7 @@ CacheStats CacheCounters::snapshot() const
     s.metadataMisses = metadataMisses_;
     std::lock_guard lock(errorMutex_);
     s.lastUploadError = lastUploadError_;
+    s.uploads = uploads_;
     return s;
 }
 
@@ -56,6 +57,12 @@ void CacheCounters::addUploadFailure(const QString &why)
     ++uploadFailures_;
     std::lock_guard lock(errorMutex_);
     lastUploadError_ = why;
+}
+
+void CacheCounters::setUploads(QList<UploadStatus> uploads)
+{
+    std::lock_guard lock(errorMutex_);
+    uploads_ = std::move(uploads);
 }
 
 void CacheCounters::clearUploadError()

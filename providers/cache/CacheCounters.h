@@ -9,6 +9,9 @@
 // unsubscribe() returns only once the listener is no longer running.
 #pragma once
 
+#include "UploadStatus.h"
+
+#include <QList>
 #include <QString>
 #include <atomic>
 #include <chrono>
@@ -37,6 +40,9 @@ struct CacheStats {
     uint64_t metadataHits = 0;      // getattr/lookup/readdir answered from the cache
     uint64_t metadataMisses = 0;
     QString lastUploadError;        // plain words, empty when the last attempt worked
+    // The queue file by file, in queue order (at most kMaxListedUploads of them; the
+    // totals above count them all): what each waits for and how far its upload got.
+    QList<UploadStatus> uploads;
     // Share of read bytes served locally, 0..1 (0 before any read).
     double hitRatio() const
     {
@@ -49,6 +55,8 @@ struct CacheStats {
 class CacheCounters {
 public:
     using Listener = std::function<void(const CacheStats &)>;
+    // A GUI shows a few hundred rows at most; a queue of 100,000 files is listed in part.
+    static constexpr int kMaxListedUploads = 200;
 
     CacheStats snapshot() const;
     int subscribe(Listener listener);
@@ -68,6 +76,7 @@ public:
     void addUploadFailure(const QString &why);
     void clearUploadError();
     void addConflict() { ++conflicts_; }
+    void setUploads(QList<UploadStatus> uploads);
     void setCache(uint64_t bytes, uint64_t files, uint64_t limit)
     {
         cachedBytes_ = bytes;
@@ -88,8 +97,9 @@ private:
         pendingUploads_{0}, pendingUploadBytes_{0}, uploadsInProgress_{0}, uploadsDone_{0},
         uploadFailures_{0}, conflicts_{0}, bytesIn_{0}, bytesOut_{0}, hitBytes_{0},
         missBytes_{0}, metadataHits_{0}, metadataMisses_{0};
-    mutable std::mutex errorMutex_;
+    mutable std::mutex errorMutex_; // guards the two below
     QString lastUploadError_;
+    QList<UploadStatus> uploads_;
 
     std::mutex listenersMutex_; // held while listeners run: unsubscribe waits for them
     std::map<int, Listener> listeners_;

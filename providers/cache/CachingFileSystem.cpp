@@ -15,8 +15,10 @@
 #include <QLockFile>
 #include <QLoggingCategory>
 #include <QSet>
+#include <QThread>
 #include <QThreadPool>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -58,10 +60,40 @@ bool unreachable(FsError e)
     return e == FsError::Unavailable || e == FsError::TimedOut;
 }
 
-QString uploadErrorText(const QByteArray &path, FsError e)
+// Why an upload failed, in words a person can act on.
+QString uploadFailureReason(FsError e)
 {
-    return QStringLiteral("Upload of %1 failed (%2); Loft keeps the file and retries.")
-        .arg(QString::fromUtf8(path), QString::fromLatin1(fsErrorName(e)));
+    switch (e) {
+    case FsError::Unavailable: return QStringLiteral("the server cannot be reached; check the network connection");
+    case FsError::TimedOut: return QStringLiteral("the server did not answer in time");
+    case FsError::AccessDenied:
+        return QStringLiteral("the server refused access; check the user name, the password and "
+                              "your permissions on the folder");
+    case FsError::NotPermitted: return QStringLiteral("the server does not allow you to change this file");
+    case FsError::ReadOnly: return QStringLiteral("the server only allows reading");
+    case FsError::NoSpace: return QStringLiteral("the server's disk is full");
+    case FsError::QuotaExceeded: return QStringLiteral("your storage quota on the server is used up");
+    case FsError::FileTooBig: return QStringLiteral("the file is larger than the server accepts");
+    case FsError::NotFound: return QStringLiteral("its folder no longer exists on the server");
+    case FsError::NotDirectory: return QStringLiteral("a file on the server is in the way of its folder");
+    case FsError::IsDirectory: return QStringLiteral("a folder of the same name is on the server");
+    case FsError::NameTooLong: return QStringLiteral("the server does not accept a name this long");
+    case FsError::InvalidName: return QStringLiteral("the server does not accept this name");
+    case FsError::Exists: return QStringLiteral("the file changed on the server meanwhile");
+    default:
+        return QStringLiteral("the server reported an error (%1)").arg(QString::fromLatin1(fsErrorName(e)));
+    }
+}
+
+// `detail`: the provider's own sentence for this failure, when it has one.
+QString uploadErrorText(const QByteArray &path, FsError e, const QString &detail = {})
+{
+    const QString name = QString::fromUtf8(path);
+    if (!detail.isEmpty())
+        return QStringLiteral("Could not upload %1: %2 Loft keeps the file and tries again.")
+            .arg(name, detail);
+    return QStringLiteral("Could not upload %1: %2. Loft keeps the file and tries again.")
+        .arg(name, uploadFailureReason(e));
 }
 
 } // namespace
@@ -126,6 +158,12 @@ private:
         bool folderSynced = false;   // the staged file's directory entry is durable
         bool dropped = false;        // removed while still filling: finishStaging cleans up
         std::vector<std::function<void()>> afterUpload;
+        // Bytes of the upload in progress on the wire; written by progress callbacks on any
+        // thread, read by the snapshot.
+        std::shared_ptr<std::atomic<uint64_t>> sent = std::make_shared<std::atomic<uint64_t>>(0);
+        QString lastError;    // why the last attempt failed (plain words); empty after a success
+        QString attemptDetail; // the provider's sentence for the attempt that just ended
+        FsError lastFailure = FsError::Io;
     };
 
     void runOnPool(std::function<void()> task);
@@ -143,6 +181,9 @@ private:
     void applyStagedSetattr(uint64_t id, const FsSetAttr &changes, FsDone<FsAttr> done);
     void overlayStaged(const QByteArray &dir, QList<FsDirEntry> &entries);
     void publishStagedCounters();
+    // The per-file list (CacheStats::uploads): built on the counters tick and for stats(),
+    // not at every WRITE.
+    void publishUploadList();
     // Runs `fn` once no staged file within `root` is being uploaded.
     void whenNotUploading(const QByteArray &root, std::function<void()> fn);
 
@@ -158,12 +199,13 @@ private:
     void uploadStaged(uint64_t id, const QByteArray &path, const QByteArray &ifVersion,
                       FsDone<FsAttr> done);
     void uploadViaWrites(uint64_t id, const QByteArray &path, const QByteArray &ifVersion,
-                         FsDone<FsAttr> done);
+                         FsProgress progress, FsDone<FsAttr> done);
     // After a version mismatch: true when the remote already holds exactly our bytes (our
     // own earlier upload whose success a crash or shutdown kept us from recording).
     void remoteHoldsOurs(uint64_t id, const QByteArray &path, std::function<void(std::optional<FsAttr>)> done);
     void countersTick();
 
+    QThread *ownerThread_ = QThread::currentThread(); // where the cache was opened
     std::atomic<bool> stopping_{false};
     std::mutex poolMutex_; // no pool start may slip in after shutdown's waitForDone
     QLockFile *lockFile_ = nullptr;
@@ -204,6 +246,14 @@ CachingFileSystem::Core::~Core()
 {
     shutdown();
     delete lockFile_;
+    // An upload still on the wire when the cache was closed holds the last reference to
+    // us; its completion then runs this on the inner provider's own thread, where the
+    // provider must not be destroyed (WebDAV waits for that thread to end). Release it
+    // from a pool thread instead (the fetcher's reference goes first).
+    if (QThread::currentThread() != ownerThread_) {
+        fetcher_.reset();
+        QThreadPool::globalInstance()->start([inner = std::move(inner_)]() mutable { inner.reset(); });
+    }
 }
 
 bool CachingFileSystem::Core::open(QString *error)
@@ -333,6 +383,7 @@ void CachingFileSystem::Core::countersTick()
         counters_.setCache(0, 0, config_.maxBytes);
     }
     publishStagedCounters();
+    publishUploadList();
     counters_.notifyIfChanged();
     std::weak_ptr<Core> weak = weak_from_this();
     scheduler_.schedule(kCountersTick, [weak] {
@@ -350,6 +401,7 @@ CacheStats CachingFileSystem::Core::stats()
         counters_.setCache(0, 0, config_.maxBytes);
     }
     publishStagedCounters();
+    publishUploadList();
     return counters_.snapshot();
 }
 
@@ -367,6 +419,41 @@ void CachingFileSystem::Core::publishStagedCounters()
     counters_.setStaged(total, files, total, inProgress);
     if (dataCache_)
         store_.setPinnedBytes(total);
+}
+
+void CachingFileSystem::Core::publishUploadList()
+{
+    QList<UploadStatus> list;
+    {
+        std::lock_guard lock(mutex_);
+        // The queue in its order (ids grow as files are staged), the first ones listed.
+        std::vector<uint64_t> ids;
+        ids.reserve(size_t(staged_.size()));
+        for (auto it = staged_.cbegin(); it != staged_.cend(); ++it)
+            if (it->ready && !it->dropped)
+                ids.push_back(it.key());
+        const size_t listed = std::min(ids.size(), size_t(CacheCounters::kMaxListedUploads));
+        std::partial_sort(ids.begin(), ids.begin() + ptrdiff_t(listed), ids.end());
+        list.reserve(qsizetype(listed));
+        for (size_t i = 0; i < listed; ++i) {
+            const Staged &s = *staged_.constFind(ids[i]);
+            UploadStatus u;
+            u.path = s.q.path;
+            u.totalBytes = s.q.attr.size;
+            u.failures = s.failures;
+            u.conflictPath = s.conflictPath;
+            if (s.uploading) {
+                u.state = UploadStatus::State::Uploading;
+                u.sentBytes = std::min(s.sent->load(std::memory_order_relaxed), u.totalBytes);
+            } else if (s.failures > 0) {
+                u.state = UploadStatus::State::Retrying;
+                u.lastError = s.lastError;
+            }
+            u.conflict = s.conflict || !s.conflictPath.isEmpty();
+            list.append(std::move(u));
+        }
+    }
+    counters_.setUploads(std::move(list));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1300,6 +1387,7 @@ void CachingFileSystem::Core::uploadFinished(uint64_t id, const QByteArray &targ
         return; // not journaled: the next run uploads again (and sees it landed)
     std::vector<std::function<void()>> after;
     QByteArray original;
+    QString failureText;
     bool finished = false;
     bool conflictNow = false;
     {
@@ -1318,9 +1406,11 @@ void CachingFileSystem::Core::uploadFinished(uint64_t id, const QByteArray &targ
         } else {
             s.uploading = false;
             --uploadsInProgress_;
+            s.sent->store(0);
             after = std::move(s.afterUpload);
             if (result) {
                 s.failures = 0;
+                s.lastError.clear();
                 if (conflictCopy) {
                     s.conflictPath = target;
                     counters_.addConflict();
@@ -1340,6 +1430,15 @@ void CachingFileSystem::Core::uploadFinished(uint64_t id, const QByteArray &targ
                     armTimerLocked(s, config_.uploadDelay);
                 }
             } else {
+                // Keep the provider's sentence of an earlier attempt when this one failed
+                // the same way (it only said it once).
+                if (!s.attemptDetail.isEmpty() || s.failures == 0 || s.lastFailure != result.error())
+                    failureText = uploadErrorText(target, result.error(), s.attemptDetail);
+                else
+                    failureText = s.lastError;
+                s.lastError = failureText;
+                s.lastFailure = result.error();
+                s.attemptDetail.clear();
                 ++s.failures;
                 const int shift = std::min(s.failures - 1, 20);
                 const auto backoff = std::min<milliseconds>(config_.retryMax, config_.retryMin * (int64_t(1) << shift));
@@ -1391,8 +1490,8 @@ void CachingFileSystem::Core::uploadFinished(uint64_t id, const QByteArray &targ
             });
         }
     } else {
-        counters_.addUploadFailure(uploadErrorText(target, result.error()));
-        qCWarning(lcCache).noquote() << uploadErrorText(target, result.error());
+        counters_.addUploadFailure(failureText);
+        qCWarning(lcCache).noquote() << failureText;
     }
     publishStagedCounters();
     for (auto &fn : after)
@@ -1403,17 +1502,41 @@ void CachingFileSystem::Core::uploadStaged(uint64_t id, const QByteArray &path,
                                            const QByteArray &ifVersion, FsDone<FsAttr> done)
 {
     auto self = shared_from_this();
-    inner_->upload(path, staging_.filePath(id), ifVersion,
-                   [self, id, path, ifVersion, done = std::move(done)](FsResult<FsAttr> r) mutable {
+    std::shared_ptr<std::atomic<uint64_t>> sent;
+    {
+        std::lock_guard lock(mutex_);
+        if (auto it = staged_.find(id); it != staged_.end())
+            sent = it->sent;
+    }
+    if (!sent)
+        sent = std::make_shared<std::atomic<uint64_t>>(0);
+    sent->store(0);
+    FsProgress progress = [sent](uint64_t bytes, uint64_t) { sent->store(bytes, std::memory_order_relaxed); };
+    // The provider's own words for a failure of this attempt: what it says after, when
+    // that differs from what it said before.
+    const QString errorBefore = inner_->lastError();
+    auto finish = [self, id, errorBefore, done = std::move(done)](FsResult<FsAttr> r) {
+        if (!r) {
+            const QString errorAfter = self->inner_->lastError();
+            std::lock_guard lock(self->mutex_);
+            if (auto it = self->staged_.find(id); it != self->staged_.end())
+                it->attemptDetail = errorAfter != errorBefore ? errorAfter : QString();
+        }
+        done(std::move(r));
+    };
+    inner_->upload(path, staging_.filePath(id), ifVersion, progress,
+                   [self, id, path, ifVersion, progress, finish = std::move(finish)](FsResult<FsAttr> r) mutable {
                        if (!r && r.error() == FsError::NotSupported && self->caps_.randomWrites
                            && self->inner_->capabilities().randomWrites)
-                           return self->uploadViaWrites(id, path, ifVersion, std::move(done));
-                       done(std::move(r));
+                           return self->uploadViaWrites(id, path, ifVersion, std::move(progress),
+                                                        std::move(finish));
+                       finish(std::move(r));
                    });
 }
 
 void CachingFileSystem::Core::uploadViaWrites(uint64_t id, const QByteArray &path,
-                                              const QByteArray &ifVersion, FsDone<FsAttr> done)
+                                              const QByteArray &ifVersion, FsProgress progress,
+                                              FsDone<FsAttr> done)
 {
     auto self = shared_from_this();
     struct Job {
@@ -1421,12 +1544,14 @@ void CachingFileSystem::Core::uploadViaWrites(uint64_t id, const QByteArray &pat
         QByteArray path;
         uint64_t size = 0;
         uint64_t offset = 0;
+        FsProgress progress;
         FsDone<FsAttr> done;
         std::function<void()> next;
     };
     auto job = std::make_shared<Job>();
     job->id = id;
     job->path = path;
+    job->progress = std::move(progress);
     job->done = std::move(done);
     auto finish = [job](FsResult<FsAttr> r) {
         auto done = std::move(job->done);
@@ -1455,6 +1580,8 @@ void CachingFileSystem::Core::uploadViaWrites(uint64_t id, const QByteArray &pat
                                     if (!w)
                                         return finish(w.error());
                                     job->offset += w->count ? w->count : 1;
+                                    if (job->progress)
+                                        job->progress(std::min(job->offset, job->size), job->size);
                                     job->next();
                                 });
         });
@@ -1618,6 +1745,7 @@ bool CachingFileSystem::waitForUploads(std::chrono::milliseconds timeout)
 }
 
 FsCapabilities CachingFileSystem::capabilities() const { return core_->caps_; }
+QString CachingFileSystem::lastError() const { return core_->inner_->lastError(); }
 
 void CachingFileSystem::getattr(const QByteArray &path, FsDone<FsAttr> done)
 {
@@ -1742,10 +1870,12 @@ void CachingFileSystem::fsstat(const QByteArray &path, FsDone<FsStat> done)
 }
 
 void CachingFileSystem::upload(const QByteArray &path, const QString &localFile,
-                               const QByteArray &ifVersion, FsDone<FsAttr> done)
+                               const QByteArray &ifVersion, FsProgress progress,
+                               FsDone<FsAttr> done)
 {
     auto core = core_;
-    core_->inner_->upload(path, localFile, ifVersion, [core, path, done = std::move(done)](FsResult<FsAttr> r) {
+    core_->inner_->upload(path, localFile, ifVersion, std::move(progress),
+                          [core, path, done = std::move(done)](FsResult<FsAttr> r) {
         core->changed(path);
         done(std::move(r));
     });

@@ -51,7 +51,8 @@ public:
     // nothing is uploaded from here.
     ~CachingFileSystem() override;
 
-    // Counters for the GUI: snapshot() at any time, subscribe() for changes.
+    // Counters for the GUI: snapshot() at any time, subscribe() for changes. The snapshot
+    // lists the upload queue file by file (CacheStats::uploads) with each file's progress.
     CacheCounters &counters();
     CacheStats stats() const;
     const CacheConfig &config() const;
@@ -95,7 +96,8 @@ public:
     void readdir(const QByteArray &dir, FsDone<QList<FsDirEntry>> done) override;
     void fsstat(const QByteArray &path, FsDone<FsStat> done) override;
     void upload(const QByteArray &path, const QString &localFile, const QByteArray &ifVersion,
-                FsDone<FsAttr> done) override;
+                FsProgress progress, FsDone<FsAttr> done) override;
+    QString lastError() const override;
 
     class Core;
 

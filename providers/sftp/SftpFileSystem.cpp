@@ -72,6 +72,11 @@ SftpFileSystem::~SftpFileSystem()
     pool_.reset();
 }
 
+QString SftpFileSystem::lastError() const
+{
+    return pool_ ? pool_->lastError() : QString();
+}
+
 bool SftpFileSystem::resolveRoot(SftpConnectError *error)
 {
     auto lease = pool_->acquire(Clock::now() + options_.timeout);

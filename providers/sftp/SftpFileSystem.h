@@ -67,6 +67,8 @@ public:
     int connectedSessions() const;
 
     FsCapabilities capabilities() const override { return capabilities_; }
+    // Why the last connection attempt failed (the session pool's words); empty after a success.
+    QString lastError() const override;
 
     void getattr(const QByteArray &path, FsDone<FsAttr> done) override;
     void setattr(const QByteArray &path, const FsSetAttr &changes, FsDone<FsAttr> done) override;

@@ -217,6 +217,11 @@ void WebDavClient::attempt(const CallPtr &call)
                       << call->tries;
 
     connect(reply, &QNetworkReply::readyRead, this, [this, call] { onReadyRead(call); });
+    if (call->bodyFile && req.uploadProgress)
+        connect(reply, &QNetworkReply::uploadProgress, this, [call](qint64 sent, qint64 total) {
+            if (total > 0) // Qt reports (0, 0) once the body is done
+                call->request.uploadProgress(sent, total);
+        });
     connect(reply, &QNetworkReply::finished, this, [this, call] { onFinished(call); });
 }
 

@@ -492,7 +492,8 @@ void WebDavFileSystem::write(const QByteArray &, uint64_t, const QByteArray &, F
 }
 
 void WebDavFileSystem::upload(const QByteArray &path, const QString &localFile,
-                              const QByteArray &ifVersion, FsDone<FsAttr> done)
+                              const QByteArray &ifVersion, FsProgress progress,
+                              FsDone<FsAttr> done)
 {
     if (capabilities_.readOnly) {
         done(FsError::ReadOnly);
@@ -506,14 +507,15 @@ void WebDavFileSystem::upload(const QByteArray &path, const QString &localFile,
         return;
     }
     if (ifVersion.isEmpty()) {
-        putFile(path, localFile, {}, std::move(done));
+        putFile(path, localFile, {}, std::move(progress), std::move(done));
         return;
     }
     // The server enforces If-Match (412 → Exists) when it honours it; the PROPFIND first
     // also catches a conflict on servers that ignore If-Match, and versions that If-Match
     // cannot carry (weak ETags, Last-Modified+size).
     propfind(url_.url(path), 0, PropfindKind::Attributes,
-             [this, path, localFile, ifVersion, done = std::move(done)](
+             [this, path, localFile, ifVersion, progress = std::move(progress),
+              done = std::move(done)](
                  const WebDavResponse &r, std::optional<Resources> resources) {
                  if (!resources) {
                      const FsError e = classify(DavMethod::Propfind, r);
@@ -538,17 +540,22 @@ void WebDavFileSystem::upload(const QByteArray &path, const QString &localFile,
                      return;
                  }
                  putFile(path, localFile, strongEtag(current->etag) ? current->etag : QByteArray(),
-                         done);
+                         progress, done);
              });
 }
 
 void WebDavFileSystem::putFile(const QByteArray &path, const QString &localFile,
-                               const QByteArray &ifMatch, FsDone<FsAttr> done)
+                               const QByteArray &ifMatch, FsProgress progress,
+                               FsDone<FsAttr> done)
 {
     WebDavRequest req;
     req.method = "PUT";
     req.url = url_.url(path);
     req.bodyFile = localFile;
+    if (progress)
+        req.uploadProgress = [progress = std::move(progress)](qint64 sent, qint64 total) {
+            progress(uint64_t(sent), uint64_t(total));
+        };
     req.headers = {{"Content-Type", "application/octet-stream"}};
     if (!ifMatch.isEmpty())
         req.headers.append({"If-Match", ifMatch});

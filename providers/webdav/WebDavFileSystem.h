@@ -73,7 +73,7 @@ public:
     QUrl rootUrl() const { return url_.root(); }
     // The last failure a user should know about, in plain words; empty when none.
     // Never contains the password. Thread-safe.
-    QString lastError() const;
+    QString lastError() const override;
     // HTTP requests sent so far (for tests and the status window). Thread-safe.
     quint64 requestsSent() const;
 
@@ -106,7 +106,7 @@ public:
     void readdir(const QByteArray &dir, FsDone<QList<FsDirEntry>> done) override;
     void fsstat(const QByteArray &path, FsDone<FsStat> done) override;
     void upload(const QByteArray &path, const QString &localFile, const QByteArray &ifVersion,
-                FsDone<FsAttr> done) override;
+                FsProgress progress, FsDone<FsAttr> done) override;
 
     // The largest READ served by one GET; larger requests return a short read.
     static constexpr uint32_t kMaxReadBytes = 16u << 20;
@@ -130,7 +130,7 @@ private:
     void moveChecked(const QByteArray &from, const QByteArray &to, bool collection,
                      FsDone<FsRenamed> done);
     void putFile(const QByteArray &path, const QString &localFile, const QByteArray &ifMatch,
-                 FsDone<FsAttr> done);
+                 FsProgress progress, FsDone<FsAttr> done);
 
     // Maps a failed answer to an FsError, remembering the message when a user should see
     // it (network, TLS, authentication, server trouble — not "not found" and the like).

@@ -8,6 +8,7 @@
 #include <QString>
 #include <QUrl>
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 namespace loft::webdav {
@@ -20,6 +21,9 @@ struct WebDavRequest {
     // When set, the body is streamed from this local file (PUT of a staged file); it is
     // never read into memory.
     QString bodyFile;
+    // Hears how much of bodyFile is on the wire (sent, total), on the client's thread. A
+    // retried or redirected request starts again from 0.
+    std::function<void(qint64 sent, qint64 total)> uploadProgress;
     // May be sent again after a transient failure (PROPFIND, GET, HEAD).
     bool idempotent = false;
     // A ranged GET: the bytes wanted. When the server ignores Range and answers 200 with

@@ -5,6 +5,8 @@
 #include "InlineMessage.h"
 #include "MountDialog.h"
 #include "StatusWindow.h"
+#include "TrayController.h"
+#include "mount/MountHelper.h"
 #include "config/MountSettings.h"
 #include "gui/AppLog.h"
 #include "gui/DesktopController.h"
@@ -13,6 +15,7 @@
 #include "models/MountListModel.h"
 #include "mount/LinuxMountHelper.h"
 
+#include <QApplication>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
@@ -259,7 +262,9 @@ private slots:
         busy.id = QStringLiteral("busy");
         busy.name = QStringLiteral("Busy");
         busy.state = MountState::Mounted;
-        busy.uploads = {{QStringLiteral("a.txt"), 10, 100, false}, {QStringLiteral("b.txt"), 0, 50, false}};
+        busy.uploads = {{QStringLiteral("a.txt"), 10, 100, UploadItem::State::Uploading},
+                        {QStringLiteral("b.txt"), 0, 50, UploadItem::State::Waiting}};
+        busy.queuedUploads = 2;
         app_->mounts()->setSnapshots({busy});
         QSignalSpy quit(app_.get(), &DesktopController::quitReady);
         app_->requestQuit();
@@ -271,8 +276,57 @@ private slots:
         QTest::qWait(200);
         QCOMPARE(quit.size(), 0); // still waiting
         busy.uploads.clear();     // the uploads finish
+        busy.queuedUploads = 0;
         app_->mounts()->setSnapshots({busy});
         QTRY_COMPARE(quit.size(), 1); // then it unmounts everything and quits
+    }
+
+    void mountedAndUnmountedAreNotified()
+    {
+        // This kernel has no NFS client, so the OS mount step is stood in for by `true`
+        // (the server, the state changes and the tray are real); the notifications go
+        // through the tray icon on Xvfb + trayer and are recorded by TrayController::notified.
+        if (!QSystemTrayIcon::isSystemTrayAvailable())
+            QSKIP("no system tray (run through tests/gui/run-desktop.sh, which starts trayer)");
+        struct TrueMountHelper final : MountHelper {
+            QString platformName() const override { return QStringLiteral("linux"); }
+            QStringList mountCommand(const MountRequest &) const override { return {QStringLiteral("true")}; }
+            QStringList unmountCommand(const QString &, bool) const override { return {QStringLiteral("true")}; }
+            QList<ActiveMount> activeMounts() const override { return {}; }
+        };
+        QTemporaryDir dir;
+        DesktopOptions o;
+        o.settingsFile = dir.filePath(QStringLiteral("loft.ini"));
+        o.dataDir = dir.filePath(QStringLiteral("data"));
+        o.manageAutostart = false;
+        o.makeHelper = [] { return std::make_unique<TrueMountHelper>(); };
+        DesktopController app(o);
+        QVERIFY(app.tray());
+        MountConfig c;
+        c.name = QStringLiteral("Notes");
+        c.address = source_;
+        c.mountPoint = dir.filePath(QStringLiteral("Notes"));
+        const QString id = app.settings().save(c);
+        app.start();
+        QSignalSpy notified(app.tray(), &TrayController::notified);
+        bool done = false;
+        app.mountById(id, [&](bool, const QString &, const QString &) { done = true; });
+        QTRY_VERIFY_WITH_TIMEOUT(done, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(notified.size(), 1, 10000);
+        QCOMPARE(notified.at(0).at(0).value<TrayController::Notice>(), TrayController::Notice::Mounted);
+        QCOMPARE(notified.at(0).at(1).toString(), QStringLiteral("Notes is mounted"));
+        QVERIFY2(notified.at(0).at(3).toBool(), "the tray did not take the notification");
+        done = false;
+        app.unmountById(id, [&](bool, const QString &, const QString &) { done = true; });
+        QTRY_VERIFY_WITH_TIMEOUT(done, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(notified.size(), 2, 10000);
+        QCOMPARE(notified.at(1).at(0).value<TrayController::Notice>(), TrayController::Notice::Unmounted);
+        QCOMPARE(notified.at(1).at(1).toString(), QStringLiteral("Notes is unmounted"));
+        // On an XEmbed tray Qt draws the message itself: a balloon window on the screen.
+        bool balloon = false;
+        for (QWidget *w : QApplication::topLevelWidgets())
+            balloon = balloon || (w->isVisible() && QByteArray(w->metaObject()->className()) == "QBalloonTip");
+        QVERIFY2(balloon, "no notification balloon on the screen");
     }
 };
 

@@ -8,12 +8,16 @@
 #include "TrayIcons.h"
 #include "TrayController.h"
 #include "gui/SourceConnectionTester.h"
+#include "StatusWindow.h"
+#include "models/LogModel.h"
 #include "models/MountListModel.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
+#include <QLabel>
+#include <QAbstractScrollArea>
 #include <QLineEdit>
 #include <QMenu>
 #include <QPushButton>
@@ -26,6 +30,48 @@ using namespace loft;
 using namespace loft::ui;
 
 namespace {
+// Presses Tab from `start` until focus comes back to it (bounded): the widgets reached,
+// in order. Fails the test when the cycle does not close or a widget comes twice.
+QList<QWidget *> tabCycle(QWidget *start)
+{
+    QList<QWidget *> seen;
+    start->setFocus(Qt::TabFocusReason);
+    if (!QTest::qWaitFor([&] { return start->hasFocus(); }, 2000))
+        return seen;
+    seen << start;
+    for (int i = 0; i < 80; ++i) {
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+        QWidget *now = QApplication::focusWidget();
+        if (!now || now == start)
+            return seen;
+        if (seen.contains(now))
+            return {}; // a cycle that never comes back: broken order
+        seen << now;
+    }
+    return {};
+}
+
+// Every control a keyboard user should reach in `window`: visible, enabled, takes focus.
+QList<QWidget *> keyboardControls(QWidget *window)
+{
+    QList<QWidget *> out;
+    for (QWidget *w : window->findChildren<QWidget *>())
+        if (w->isVisibleTo(window) && w->isEnabled() && (w->focusPolicy() & Qt::TabFocus)
+            && !w->focusProxy() && w->window() == window
+            && !qobject_cast<QAbstractScrollArea *>(w->parentWidget())) { // viewports
+            // Of a group of radio buttons Tab reaches the checked one; arrows the others.
+            if (auto *radio = qobject_cast<QRadioButton *>(w); radio && !radio->isChecked())
+                continue;
+            out << w;
+        }
+    return out;
+}
+
+QString describe(QWidget *w)
+{
+    return QStringLiteral("%1(%2)").arg(QString::fromLatin1(w->metaObject()->className()), w->objectName());
+}
+
 // Answers like an SFTP server seen for the first time, then like a known one.
 class FakeSftpTester : public ConnectionTester {
 public:
@@ -339,6 +385,94 @@ private slots:
         // Alt+R jumps to "Read-only" (every label has a mnemonic).
         QTest::keyClick(&d, Qt::Key_R, Qt::AltModifier);
         QTRY_VERIFY(child<QCheckBox>(&d, "readOnlyCheck")->hasFocus());
+    }
+
+    void tabGoesThroughTheWholeDialogInOrder()
+    {
+        SourceConnectionTester tester(nullptr);
+        MountDialog d(&tester);
+        auto *kind = child<QComboBox>(&d, "kindCombo");
+        kind->setCurrentIndex(kind->findData(int(ProviderKind::WebDav))); // every field shown
+        // A complete form, so that Test Connection and Add Mount are enabled too.
+        child<QLineEdit>(&d, "nameEdit")->setText(QStringLiteral("Team"));
+        child<QLineEdit>(&d, "addressEdit")->setText(QStringLiteral("https://dav.example.com/files/"));
+        child<QLineEdit>(&d, "userEdit")->setText(QStringLiteral("alice"));
+        child<QLineEdit>(&d, "secretEdit")->setText(QStringLiteral("secret"));
+        child<QLineEdit>(&d, "mountPointEdit")->setText(QDir::tempPath() + QStringLiteral("/loft-tab-test"));
+        d.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&d));
+        d.activateWindow();
+        QTRY_VERIFY(d.isActiveWindow());
+        const QList<QWidget *> cycle = tabCycle(kind);
+        QVERIFY2(!cycle.isEmpty(), "Tab does not come back to the first field");
+        QStringList order;
+        for (QWidget *w : cycle)
+            order << describe(w);
+        qInfo("tab order: %s", qPrintable(order.join(QStringLiteral(" → "))));
+        for (QWidget *w : keyboardControls(&d))
+            QVERIFY2(cycle.contains(w), qPrintable(describe(w) + QStringLiteral(" is not reachable with Tab")));
+        // Top to bottom as the form reads: each field before the ones below it.
+        const char *expected[] = {"kindCombo", "nameEdit", "addressEdit", "userEdit", "secretEdit",
+                                  "testButton", "mountPointEdit", "readOnlyCheck", "cacheSpin",
+                                  "autoMountCheck", "okButton"};
+        int last = -1;
+        for (const char *name : expected) {
+            const int at = int(cycle.indexOf(child<QWidget>(&d, name)));
+            QVERIFY2(at > last, name);
+            last = at;
+        }
+        // Every field's label has a mnemonic (Alt+letter), and every button too.
+        for (QLabel *label : d.findChildren<QLabel *>())
+            if (label->buddy() && label->isVisibleTo(&d))
+                QVERIFY2(label->text().contains(QLatin1Char('&')), qPrintable(label->text()));
+        for (QPushButton *b : d.findChildren<QPushButton *>())
+            if (b->isVisibleTo(&d) && !b->text().isEmpty() && b->text() != QLatin1String("…"))
+                QVERIFY2(b->text().contains(QLatin1Char('&')) || b->objectName() == QLatin1String("okButton")
+                             || b->text() == QLatin1String("Cancel"),
+                         qPrintable(b->text()));
+    }
+
+    void tabGoesThroughTheStatusWindow()
+    {
+        MountListModel model;
+        MountSnapshot s;
+        s.id = QStringLiteral("a");
+        s.name = QStringLiteral("Docs");
+        s.state = MountState::Mounted;
+        s.cacheLimitBytes = 1000000;
+        s.cacheUsedBytes = 500000;
+        model.setSnapshots({s});
+        LogModel log(100);
+        StatusWindow w(&model, &log);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.activateWindow();
+        QTRY_VERIFY(w.isActiveWindow());
+        const QList<QWidget *> cycle = tabCycle(child<QWidget>(&w, "addButton"));
+        QVERIFY2(!cycle.isEmpty(), "Tab does not come back to the first button");
+        for (const char *name : {"addButton", "editButton", "removeButton", "toggleButton", "openButton",
+                                 "mountTable", "clearCacheButton", "uploadTable"})
+            QVERIFY2(cycle.contains(child<QWidget>(&w, name)), name);
+        // Keys work where the focus is: Return on the mount table opens its editor.
+        QSignalSpy edit(&w, &StatusWindow::editRequested);
+        child<QWidget>(&w, "mountTable")->setFocus();
+        QTest::keyClick(child<QWidget>(&w, "mountTable"), Qt::Key_Return);
+        QCOMPARE(edit.size(), 1);
+    }
+
+    void iconsAreSharpAtHighDpi()
+    {
+        TrayIcons::initResources();
+        // SVG icons render at the device's scale: 2x gives twice the pixels, not a blow-up.
+        for (bool dark : {false, true})
+            for (TrayState st : {TrayState::Idle, TrayState::Mounted, TrayState::Transferring, TrayState::Error}) {
+                const QPixmap px = TrayIcons::trayIcon(st, dark).pixmap(QSize(22, 22), 2.0);
+                QCOMPARE(px.size(), QSize(44, 44));
+                QCOMPARE(px.devicePixelRatio(), 2.0);
+                QVERIFY(!px.toImage().isNull());
+            }
+        const QPixmap app = TrayIcons::appIcon().pixmap(QSize(64, 64), 3.0);
+        QCOMPARE(app.size(), QSize(192, 192));
     }
 };
 

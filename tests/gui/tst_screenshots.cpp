@@ -1,8 +1,19 @@
 // Screenshots for docs/screenshots, taken from the real widgets on an X server (Xvfb)
 // with a real system tray host (trayer): the tray menu, the Add Mount dialog, the status
-// window, and the tray icons. The providers' cache layer does not report its counters to
-// the app yet, so the status model is fed here with realistic values (a WebDAV mount with
-// its cache partly used and uploads in progress) — the widgets are the app's own.
+// window, and the tray icons.
+// The status window shows a real WebDAV mount on a real Apache: served by the app, its
+// cache partly used by a file uploaded before, and a real upload in progress (a file
+// written through the app's NFS server with libnfs; Apache is held still for the picture
+// so the upload stands part way). Only the OS mount step is left out (this machine's
+// kernel has no NFS client): the picture's mount helper "mounts" with `true`.
+// The tray menu's model is fed with realistic values for several mounts.
+#include "ApacheDavServer.h"
+#include "ServedMountWriter.h"
+#include "config/Keychain.h"
+#include "config/MountSettings.h"
+#include "gui/AppLog.h"
+#include "gui/DesktopController.h"
+#include "mount/MountHelper.h"
 #include "ConnectionTester.h"
 #include "MountDialog.h"
 #include "StatusWindow.h"
@@ -18,6 +29,7 @@
 #include <QPushButton>
 #include <QScreen>
 #include <QSpinBox>
+#include <QTemporaryDir>
 #include <QTabWidget>
 #include <QTreeView>
 #include <QtTest>
@@ -58,10 +70,10 @@ QList<MountSnapshot> realisticMounts()
     work.cacheLimitBytes = 5 * GB;
     work.cacheHitRatio = 0.87;
     work.uploads = {
-        {QStringLiteral("Reports/Q3 Financials.xlsx"), 5'200'000, 8'400'000, false},
-        {QStringLiteral("Photos/2024-06 Offsite/IMG_4821.jpg"), 2'100'000, 6'300'000, false},
-        {QStringLiteral("Design/Homepage mockup v4.fig"), 0, 41'000'000, false},
-        {QStringLiteral("Notes/Meeting 2024-06-14.md"), 0, 12'400, false},
+        {QStringLiteral("Reports/Q3 Financials.xlsx"), 5'200'000, 8'400'000, UploadItem::State::Uploading},
+        {QStringLiteral("Photos/2024-06 Offsite/IMG_4821.jpg"), 2'100'000, 6'300'000, UploadItem::State::Uploading},
+        {QStringLiteral("Design/Homepage mockup v4.fig"), 0, 41'000'000, UploadItem::State::Waiting},
+        {QStringLiteral("Notes/Meeting 2024-06-14.md"), 0, 12'400, UploadItem::State::Waiting},
     };
     MountSnapshot photos;
     photos.id = QStringLiteral("photos");
@@ -115,6 +127,24 @@ protected:
         p.fillRect(rect(), g);
     }
 };
+
+// Serves for real and skips the OS mount (see the top of this file).
+class PictureMountHelper final : public MountHelper {
+public:
+    QString platformName() const override { return QStringLiteral("linux"); }
+    QStringList mountCommand(const MountRequest &) const override { return {QStringLiteral("true")}; }
+    QStringList unmountCommand(const QString &, bool) const override { return {QStringLiteral("true")}; }
+    bool prepareMountPoint(const QString &, QString *) const override { return true; }
+    QList<ActiveMount> activeMounts() const override { return {}; }
+};
+
+QByteArray pattern(qint64 size, char seed)
+{
+    QByteArray data(size, Qt::Uninitialized);
+    for (qint64 i = 0; i < size; ++i)
+        data[i] = char((i * 131 + seed) & 0xff);
+    return data;
+}
 
 QString outDir()
 {
@@ -206,6 +236,87 @@ private slots:
 
     void statusWindow()
     {
+        if (!test::ApacheDavServer::available())
+            QSKIP("Apache httpd with mod_dav is not installed (scripts/install-deps.sh)");
+        QStandardPaths::setTestModeEnabled(true);
+        test::ApacheDavServer dav;
+        QVERIFY2(dav.start(), qPrintable(dav.errorString()));
+        QTemporaryDir dir;
+        DesktopOptions o;
+        o.settingsFile = dir.filePath(QStringLiteral("loft.ini"));
+        o.dataDir = dir.filePath(QStringLiteral("data"));
+        o.keychainService = QStringLiteral("Loft screenshots");
+        o.showTray = false;
+        o.manageAutostart = false;
+        o.uploadDelayMs = 500;
+        o.makeHelper = [] { return std::make_unique<PictureMountHelper>(); };
+        DesktopController app(o);
+        AppLog::install(app.log(), dir.filePath(QStringLiteral("loft.log"))); // the Log tab
+        MountConfig c;
+        c.name = QStringLiteral("Work Files");
+        c.kind = ProviderKind::WebDav;
+        c.address = dav.url().toString();
+        c.userName = dav.user();
+        c.mountPoint = QStringLiteral("/home/alice/Loft/Work Files");
+        c.cacheLimitBytes = qint64(256) << 20;
+        const QString id = app.settings().save(c);
+        bool stored = false;
+        app.keychain()->writeSecret(id, dav.password(), [&](bool, const QString &) { stored = true; });
+        QTRY_VERIFY_WITH_TIMEOUT(stored, 20000);
+        app.settings().setHasSecret(id, true);
+        app.start();
+        bool done = false;
+        app.mountById(id, [&](bool, const QString &, const QString &) { done = true; });
+        QTRY_VERIFY_WITH_TIMEOUT(done, 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(app.mounts()->find(id)->state, MountState::Mounted, 20000);
+        auto write = [&](const QByteArray &path, qint64 size) {
+            return test::writeThroughServedMount(o.dataDir, id, app.mounts()->find(id)->port, path,
+                                                 pattern(size, char(size)));
+        };
+        // A report saved earlier: uploaded, and its bytes kept in the cache.
+        QString error = write("Reports/Q2 Summary.pdf", qint64(60) << 20);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QTRY_VERIFY_WITH_TIMEOUT(app.mounts()->find(id)->cacheUsedBytes >= (qint64(60) << 20)
+                                     && app.mounts()->find(id)->queuedUploads == 0, 60000);
+        // Now three files: two go on the wire (two uploads at a time), the third waits; the
+        // server is slowed down, then held still so the progress stands part way.
+        QVERIFY2((error = write("Design/Homepage mockup v4.fig", qint64(48) << 20)).isEmpty(), qPrintable(error));
+        QVERIFY2((error = write("Photos/2024-06 Offsite/IMG_4821.jpg", qint64(14) << 20)).isEmpty(), qPrintable(error));
+        QVERIFY2((error = write("Notes/Meeting 2024-06-14.md", 12400)).isEmpty(), qPrintable(error));
+        dav.throttle(50, 500); // a slow server, until an upload is a third of the way
+        auto uploading = [&] {
+            const MountSnapshot *s = app.mounts()->find(id);
+            for (const UploadItem &u : s->uploads)
+                if (u.state == UploadItem::State::Uploading && u.bytesDone * 3 > u.bytesTotal)
+                    return true;
+            return false;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(uploading(), 30000);
+        dav.throttle(0, 0);
+        QVERIFY(dav.setFrozen(true));
+        QTest::qWait(1200); // the window catches up
+
+        AppLog::uninstall(); // the log shows the app's lines, not this test's
+        StatusWindow &w = *app.statusWindow();
+        w.resize(1000, 640);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.selectMount(id);
+        w.showUploadsTab();
+        w.mountView()->setFocus();
+        QTest::qWait(300);
+        save(w.grab(), QStringLiteral("status-window.png"));
+        w.showLogTab();
+        QTest::qWait(300);
+        save(w.grab(), QStringLiteral("status-log.png"));
+        w.hide();
+        QVERIFY(dav.setFrozen(false));
+        QTRY_VERIFY_WITH_TIMEOUT(app.mounts()->find(id)->queuedUploads == 0, 60000);
+    }
+
+    void statusWindowFedWithValues()
+    {
+        // The same window over several mounts, from realistic values (for the README).
         StatusWindow w(&mounts_, &log_);
         w.resize(1000, 640);
         w.show();
@@ -214,10 +325,7 @@ private slots:
         w.showUploadsTab();
         w.mountView()->setFocus();
         QTest::qWait(300);
-        save(w.grab(), QStringLiteral("status-window.png"));
-        w.showLogTab();
-        QTest::qWait(300);
-        save(w.grab(), QStringLiteral("status-log.png"));
+        save(w.grab(), QStringLiteral("status-window-mounts.png"));
     }
 
     void trayIcons()

@@ -19,6 +19,7 @@
 #include <QStandardPaths>
 #include <QDeadlineTimer>
 #include <QTcpServer>
+#include <QMutex>
 #include <QTemporaryDir>
 #include <QTemporaryFile>
 #include <QtTest>
@@ -110,9 +111,10 @@ struct Fs {
     {
         return await<FsStat>([&](auto d) { fs.fsstat({}, d); });
     }
-    FsResult<FsAttr> upload(const QByteArray &p, const QString &local, const QByteArray &ifVersion = {})
+    FsResult<FsAttr> upload(const QByteArray &p, const QString &local, const QByteArray &ifVersion = {},
+                            FsProgress progress = {})
     {
-        return await<FsAttr>([&](auto d) { fs.upload(p, local, ifVersion, d); });
+        return await<FsAttr>([&](auto d) { fs.upload(p, local, ifVersion, progress, d); });
     }
 };
 
@@ -642,9 +644,24 @@ void TestWebDavProvider::uploads()
         f.write(data);
     }
 
-    const auto up = fs.upload("big.bin", first);
+    // The PUT body's progress is reported as it goes: rising, ending at the whole size.
+    QMutex progressMutex;
+    QList<QPair<uint64_t, uint64_t>> progress;
+    const auto up = fs.upload("big.bin", first, {}, [&](uint64_t sent, uint64_t total) {
+        QMutexLocker lock(&progressMutex);
+        progress.append({sent, total});
+    });
     QCOMPARE(outcome(up), QStringLiteral("ok"));
     QCOMPARE(up->size, uint64_t(one.size()));
+    {
+        QMutexLocker lock(&progressMutex);
+        QVERIFY(!progress.isEmpty());
+        for (qsizetype i = 0; i < progress.size(); ++i) {
+            QCOMPARE(progress[i].second, uint64_t(one.size()));
+            QVERIFY(i == 0 || progress[i].first >= progress[i - 1].first);
+        }
+        QCOMPARE(progress.last().first, uint64_t(one.size()));
+    }
     QVERIFY(s->readFile(dir + QStringLiteral("/big.bin")) == one);
     const auto attr = fs.getattr("big.bin");
     QVERIFY(attr.ok());

@@ -8,6 +8,7 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <unistd.h>
 
 namespace loft::test {
@@ -211,6 +212,34 @@ bool ApacheDavServer::start()
     return launch(QString::fromLatin1(kApache),
                   {QStringLiteral("-X"), QStringLiteral("-f"), confDir_ + QStringLiteral("/httpd.conf")},
                   env);
+}
+
+bool ApacheDavServer::setFrozen(bool frozen)
+{
+    // -X: the whole server is the one process named in the pid file.
+    QFile f(dir_->path() + QStringLiteral("/run/httpd.pid"));
+    if (!running() || !f.open(QIODevice::ReadOnly))
+        return false;
+    const pid_t pid = pid_t(f.readAll().trimmed().toLongLong());
+    return pid > 0 && ::kill(pid, frozen ? SIGSTOP : SIGCONT) == 0;
+}
+
+void ApacheDavServer::throttle(int runMs, int periodMs)
+{
+    throttle_.reset();
+    if (runMs <= 0 || periodMs <= runMs) {
+        setFrozen(false);
+        return;
+    }
+    throttle_ = std::make_unique<QTimer>();
+    throttle_->setSingleShot(true);
+    auto frozen = std::make_shared<bool>(false);
+    QObject::connect(throttle_.get(), &QTimer::timeout, [this, frozen, runMs, periodMs] {
+        *frozen = !*frozen;
+        setFrozen(*frozen);
+        throttle_->start(*frozen ? periodMs - runMs : runMs);
+    });
+    throttle_->start(runMs);
 }
 
 QStringList ApacheDavServer::accessLog() const

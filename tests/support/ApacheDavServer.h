@@ -11,6 +11,8 @@
 
 #include "DavTestServer.h"
 
+#include <QTimer>
+
 namespace loft::test {
 
 class ApacheDavServer final : public DavTestServer {
@@ -25,6 +27,7 @@ public:
 
     explicit ApacheDavServer(const Options &options);
     ApacheDavServer() : ApacheDavServer(Options{}) {}
+    ~ApacheDavServer() override { throttle(0, 0); } // a frozen server would not stop
 
     static bool available();
 
@@ -36,6 +39,12 @@ public:
     QStringList accessLog() const;
     // The PEM certificate of the TLS variant.
     QString certificateFile() const;
+    // Freezes the running server (SIGSTOP) or lets it go on (SIGCONT): requests stall
+    // mid-transfer, as with a slow server, without anything failing. False when not running.
+    bool setFrozen(bool frozen);
+    // A slow server: lets it run only `runMs` of every `periodMs` (frozen the rest), from
+    // a timer on the calling thread's event loop. throttle(0, 0) ends it, leaving it running.
+    void throttle(int runMs, int periodMs);
 
 protected:
     void chownForServer(const QString &path) const override;
@@ -45,6 +54,7 @@ private:
 
     Options options_;
     QString confDir_;
+    std::unique_ptr<QTimer> throttle_;
     bool configured_ = false;
 };
 

@@ -250,12 +250,13 @@ void CacheTestRemote::fsstat(const QByteArray &path, FsDone<FsStat> done)
 }
 
 void CacheTestRemote::upload(const QByteArray &path, const QString &localFile,
-                             const QByteArray &ifVersion, FsDone<FsAttr> done)
+                             const QByteArray &ifVersion, FsProgress progress,
+                             FsDone<FsAttr> done)
 {
     if (!hasUpload)
         return done(FsError::NotSupported);
     ++calls.upload;
-    call(std::move(done), [this, path, localFile, ifVersion](FsDone<FsAttr> d) {
+    call(std::move(done), [this, path, localFile, ifVersion, progress](FsDone<FsAttr> d) {
         const QString target = root_ + QLatin1Char('/') + QString::fromUtf8(path);
         // The check and the replacement are one step, as with an HTTP If-Match PUT.
         QMutexLocker lock(&uploadMutex_);
@@ -267,6 +268,8 @@ void CacheTestRemote::upload(const QByteArray &path, const QString &localFile,
         QFile::remove(temp);
         if (!QFile::copy(localFile, temp))
             return d(FsError::Io);
+        if (progress) // one step: the copy is all at once
+            progress(uint64_t(QFileInfo(temp).size()), uint64_t(QFileInfo(temp).size()));
         if (::rename(QFile::encodeName(temp).constData(), QFile::encodeName(target).constData()) < 0)
             return d(FsError::Io);
         lock.unlock();

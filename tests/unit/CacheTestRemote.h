@@ -66,7 +66,7 @@ public:
     void readdir(const QByteArray &dir, FsDone<QList<FsDirEntry>> done) override;
     void fsstat(const QByteArray &path, FsDone<FsStat> done) override;
     void upload(const QByteArray &path, const QString &localFile, const QByteArray &ifVersion,
-                FsDone<FsAttr> done) override;
+                FsProgress progress, FsDone<FsAttr> done) override;
 
 private:
     // Applies latency and the unavailable switch, then runs `go` (on the adapter's pool).

@@ -7,6 +7,7 @@
 #include <QList>
 #include <QMetaType>
 #include <QString>
+#include <algorithm>
 
 namespace loft {
 
@@ -19,11 +20,15 @@ enum class MountState {
     Error,      // the last action failed; lastError says why
 };
 
+// One file of a mount's upload queue.
 struct UploadItem {
+    enum class State { Waiting, Uploading, Retrying };
     QString path;          // relative to the mount
-    qint64 bytesDone = 0;
+    qint64 bytesDone = 0;  // of the upload in progress
     qint64 bytesTotal = 0;
-    bool failed = false;
+    State state = State::Waiting;
+    QString error;         // Retrying: why the last attempt failed, in plain words
+    bool conflict = false; // goes to a conflict copy (the server's file changed meanwhile)
     friend bool operator==(const UploadItem &, const UploadItem &) = default;
 };
 
@@ -43,12 +48,13 @@ struct MountSnapshot {
     qint64 cacheUsedBytes = 0;
     qint64 cacheLimitBytes = 0;
     double cacheHitRatio = -1;     // 0..1, or -1 when there is no cache
-    QList<UploadItem> uploads;
+    QList<UploadItem> uploads;     // the first files of the queue, in order
+    int queuedUploads = 0;         // all files waiting for or in upload (may be more than listed)
     QString lastError;             // plain words, empty when fine
     QDateTime lastErrorTime;
 
     bool transferring() const { return bytesInPerSecond >= 1 || bytesOutPerSecond >= 1 || !uploads.isEmpty(); }
-    int pendingUploads() const { return int(uploads.size()); }
+    int pendingUploads() const { return std::max(queuedUploads, int(uploads.size())); }
     friend bool operator==(const MountSnapshot &, const MountSnapshot &) = default;
 };
 

@@ -23,27 +23,38 @@ QVariant UploadQueueModel::data(const QModelIndex &index, int role) const
     if (!index.isValid() || index.row() >= rows_.size())
         return {};
     const UploadItem &u = rows_.at(index.row());
-    const double fraction = u.bytesTotal > 0 ? double(u.bytesDone) / double(u.bytesTotal) : 0.0;
-    if (role == FractionRole) // waiting and failed files show words, not an empty bar
-        return u.failed || u.bytesDone == 0 ? -1.0 : fraction;
+    using State = UploadItem::State;
+    const bool uploading = u.state == State::Uploading;
+    const double fraction = u.bytesTotal > 0 ? double(u.bytesDone) / double(u.bytesTotal)
+                                             : (uploading ? 1.0 : 0.0);
+    if (role == FractionRole) // waiting and retrying files show words, not an empty bar
+        return uploading ? fraction : -1.0;
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
-        case FileColumn: return u.path;
+        case FileColumn:
+            return u.conflict ? tr("%1 (conflict copy)").arg(u.path) : u.path;
         case ProgressColumn:
-            if (u.failed)
+            if (u.state == State::Retrying)
                 return tr("Failed — will retry");
-            if (u.bytesDone == 0)
+            if (u.state == State::Waiting)
                 return tr("Waiting");
             return tr("%1%").arg(int(fraction * 100));
         case SizeColumn:
-            if (u.bytesDone == 0)
+            if (!uploading)
                 return UiText::bytes(u.bytesTotal);
             return tr("%1 of %2").arg(UiText::bytes(u.bytesDone), UiText::bytes(u.bytesTotal));
         default: return {};
         }
     }
-    if (role == Qt::ToolTipRole && index.column() == FileColumn)
-        return u.path;
+    if (role == Qt::ToolTipRole) {
+        QStringList tip{u.path};
+        if (u.conflict)
+            tip << tr("This file changed on the server too: your version is uploaded as a "
+                      "conflict copy beside it.");
+        if (u.state == State::Retrying && !u.error.isEmpty())
+            tip << u.error;
+        return tip.join(QLatin1Char('\n'));
+    }
     if (role == Qt::TextAlignmentRole && index.column() == SizeColumn)
         return int(Qt::AlignRight | Qt::AlignVCenter);
     if (role == Qt::TextAlignmentRole && index.column() == ProgressColumn)
