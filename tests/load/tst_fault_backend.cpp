@@ -221,7 +221,7 @@ private slots:
         qInfo().noquote() << QStringLiteral("backend slowed to 10 s per answer: %1 rounds of "
                                             "NULL+GETATTR+READ on cached data, slowest %2 ms")
                                  .arg(prompt.size()).arg(worst, 0, 'f', 1);
-        QVERIFY2(worst < 300, qPrintable(QString::number(worst)));
+        QVERIFY2(worst < 1000, qPrintable(QString::number(worst))); // a blocked call takes 3 s or more
         for (int i = 0; i < kCold; ++i) {
             qInfo().noquote() << QStringLiteral("uncached READ %1: %2 after %3 ms")
                                      .arg(i).arg(nfsStatusName(status[i])).arg(took[i]);
