@@ -21,6 +21,9 @@ TEST_PACKAGES=(
   xvfb xauth trayer imagemagick dbus dbus-x11 gnome-keyring libsecret-tools
   # benchmarks' peer server
   nfs-ganesha nfs-ganesha-vfs rpcbind iperf3
+  # access tests (tests/load/tst_access): ps as a second account; useradd, runuser,
+  # prlimit and mount come with Debian's essential passwd, util-linux and mount
+  procps
 )
 
 packages=("${BUILD_PACKAGES[@]}")
