@@ -100,7 +100,7 @@ void NfsServer::logRefusals()
 void NfsServer::stop()
 {
     if (tcp_)
-        tcp_->close();
+        tcp_->stop();
     // Connections are children of this object and go with it; pending provider
     // completions find their connection gone and drop the reply.
     const auto children = findChildren<rpc::RpcConnection *>(Qt::FindDirectChildrenOnly);

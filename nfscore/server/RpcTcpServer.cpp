@@ -44,10 +44,21 @@ bool RpcTcpServer::start(const QHostAddress &address, quint16 port)
     retry_ = new QTimer(this);
     retry_->setSingleShot(true);
     connect(retry_, &QTimer::timeout, this, [this] {
+        if (!notifier_)
+            return; // stopped meanwhile
         notifier_->setEnabled(true);
         acceptPending();
     });
     return true;
+}
+
+void RpcTcpServer::stop()
+{
+    delete notifier_;
+    notifier_ = nullptr;
+    if (retry_)
+        retry_->stop();
+    close();
 }
 
 void RpcTcpServer::acceptPending()

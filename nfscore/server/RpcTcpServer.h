@@ -21,6 +21,9 @@ public:
     // Binds and listens with a backlog for bursts of connections; false with
     // errorString() when it cannot.
     bool start(const QHostAddress &address, quint16 port);
+    // Stops accepting and closes the socket (use this, not close(): the notifier goes
+    // first, so the event loop never polls a closed descriptor).
+    void stop();
 
 signals:
     void accepted(qintptr descriptor);

@@ -292,6 +292,8 @@ private slots:
         flood.closeAll();
         expectServed(server);
         QVERIFY(server.stop());
+        // A clean stop: the listening socket's notifier went before the socket.
+        QVERIFY2(!server.serverLog().contains("QSocketNotifier"), server.serverLog().constData());
     }
 
     void descriptorsRunOut()
