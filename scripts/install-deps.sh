@@ -24,6 +24,9 @@ TEST_PACKAGES=(
   # packaging tests (tests/packaging): the .deb in a Debian 12 chroot, lintian, the
   # polkit DTD, the NSIS script, the workflow files
   debootstrap dpkg-dev lintian libxml2-utils polkitd nsis yamllint python3-yaml
+  # access tests (tests/load/tst_access): ps as a second account; useradd, runuser,
+  # prlimit and mount come with Debian's essential passwd, util-linux and mount
+  procps
 )
 
 packages=("${BUILD_PACKAGES[@]}")

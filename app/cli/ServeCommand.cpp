@@ -4,6 +4,7 @@
 #include "CachingFileSystem.h"
 
 #include "cli/DemoFolder.h"
+#include "cli/ServerLimitOptions.h"
 #include "cli/SourceFactory.h"
 #include "cli/UnixSignalWatcher.h"
 #include "mount/NfsMountOptions.h"
@@ -16,6 +17,7 @@
 #include <QTextStream>
 
 #include <cstdio>
+#include <sys/resource.h>
 
 namespace loft {
 
@@ -24,6 +26,28 @@ int fail(const QString &message)
 {
     QTextStream(stderr) << "loft serve: " << message << '\n';
     return 1;
+}
+
+// Every connection and open file is a descriptor; the usual soft limit (1024) is below
+// what --max-connections allows, so take what the hard limit permits.
+void raiseDescriptorLimit()
+{
+    rlimit r{};
+    if (::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+        r.rlim_cur = r.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &r);
+    }
+}
+// A core file is a copy of memory, password included: a server holding one writes none.
+void disableCoreDumpsWhenHoldingAPassword()
+{
+    if (qEnvironmentVariableIsEmpty("LOFT_PASSWORD"))
+        return;
+    rlimit r{};
+    if (::getrlimit(RLIMIT_CORE, &r) == 0) {
+        r.rlim_cur = 0;
+        ::setrlimit(RLIMIT_CORE, &r);
+    }
 }
 } // namespace
 
@@ -45,7 +69,12 @@ int runServeCommand(const QStringList &arguments)
     QCommandLineOption uploadDelayOption(QStringLiteral("upload-delay"),
         QStringLiteral("Upload a written file once it has been idle this long (default: 5)."),
         QStringLiteral("SECONDS"));
-    parser.addOptions({cacheDirOption, cacheSizeOption, uploadDelayOption});
+    QCommandLineOption remoteTimeoutOption(QStringLiteral("remote-timeout"),
+        QStringLiteral("webdav://, sftp://: a request to the server that makes no progress for "
+                       "this long fails, and the NFS call answers JUKEBOX so the client retries "
+                       "(default: 30 for WebDAV, 20 for SFTP)."),
+        QStringLiteral("SECONDS"));
+    parser.addOptions({cacheDirOption, cacheSizeOption, uploadDelayOption, remoteTimeoutOption});
     QCommandLineOption identityOption(QStringLiteral("identity"),
         QStringLiteral("sftp://: log in with this private key file (its passphrase, if any, in "
                        "LOFT_PASSWORD). Default: ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, "
@@ -73,6 +102,8 @@ int runServeCommand(const QStringList &arguments)
     QCommandLineOption demoOption(QStringLiteral("demo"),
         QStringLiteral("Serve a demo folder (created with a few sample files) instead of SOURCE."));
     parser.addOptions({portOption, readOnlyOption, stateOption, verboseOption, demoOption});
+    const ServerLimitOptions limitOptions;
+    parser.addOptions(limitOptions.options());
     parser.addPositionalArgument(QStringLiteral("SOURCE"),
         QStringLiteral("A local folder (path or file:///path), a WebDAV folder:\n"
                        "webdav://[user@]host[:port]/path (https: webdavs://...), or an SFTP\n"
@@ -125,7 +156,18 @@ int runServeCommand(const QStringList &arguments)
             return fail(QStringLiteral("--upload-delay needs a number of seconds from 0 to 86400"));
         spec.uploadDelayMs = int(seconds * 1000);
     }
+    if (parser.isSet(remoteTimeoutOption)) {
+        bool ok = false;
+        const double seconds = parser.value(remoteTimeoutOption).toDouble(&ok);
+        if (!ok || seconds < 0.5 || seconds > 3600)
+            return fail(QStringLiteral("--remote-timeout needs a number of seconds from 0.5 to 3600"));
+        spec.remoteTimeoutMs = int(seconds * 1000);
+    }
+    disableCoreDumpsWhenHoldingAPassword();
     QString error;
+    NfsServerConfig limitConfig;
+    if (!limitOptions.apply(parser, &limitConfig, &error))
+        return fail(error);
     std::shared_ptr<FileSystem> fs = openSource(positional.first(), &spec, &error);
     if (!fs)
         return fail(error);
@@ -143,8 +185,9 @@ int runServeCommand(const QStringList &arguments)
     exportConfig.handleKey = state.handleKey();
     exportConfig.journalPath = state.journalPath();
     exportConfig.readOnly = spec.readOnly;
-    NfsServerConfig serverConfig;
+    NfsServerConfig serverConfig = limitConfig;
     serverConfig.port = port;
+    raiseDescriptorLimit();
 
     NfsServerThread server;
     if (!server.start(serverConfig, exportConfig, &error)) {

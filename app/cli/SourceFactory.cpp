@@ -40,6 +40,8 @@ std::shared_ptr<FileSystem> openWebDav(const QUrl &url, SourceSpec *spec, QStrin
     options.user = url.userName();
     options.password = qEnvironmentVariable("LOFT_PASSWORD");
     options.readOnly = spec->readOnly;
+    if (spec->remoteTimeoutMs)
+        options.transferTimeout = std::chrono::milliseconds(*spec->remoteTimeoutMs);
     auto fs = std::make_shared<webdav::WebDavFileSystem>(options);
 
     // Look at the folder now, so that a wrong address, password or certificate is said at
@@ -86,6 +88,8 @@ std::shared_ptr<FileSystem> openSftp(const QUrl &url, SourceSpec *spec, QString 
     options->identityFile = spec->identityFile;
     options->knownHostsFile = spec->knownHostsFile;
     options->acceptNewHostKey = spec->acceptNewHostKey;
+    if (spec->remoteTimeoutMs)
+        options->timeout = std::chrono::milliseconds(*spec->remoteTimeoutMs);
     options->password = qgetenv("LOFT_PASSWORD");
     options->keyPassphrase = options->password;
     SftpConnectError failure;

@@ -22,6 +22,9 @@ struct SourceSpec {
     QString cacheDir;                     // base folder; each source gets a subfolder
     std::optional<uint64_t> cacheBytes;   // limit of cached + staged bytes
     std::optional<int> uploadDelayMs;     // idle time before a written file is uploaded
+    // How long a remote request may go without progress before it fails as TimedOut
+    // (NFS3ERR_JUKEBOX: the client retries later). Unset: the provider's default.
+    std::optional<int> remoteTimeoutMs;
     // sftp:// sources (the password or key passphrase comes from LOFT_PASSWORD).
     QString identityFile;        // private key file; empty: ssh-agent and ~/.ssh/id_*
     QString knownHostsFile;      // empty: ~/.ssh/known_hosts

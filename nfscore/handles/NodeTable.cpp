@@ -247,6 +247,8 @@ uint64_t NodeTable::bind(uint64_t parent, const QByteArray &name, uint64_t ident
             return id;
         }
         retire(id); // the name now names another object
+    } else if (auto d = departed_.constFind(k); d != departed_.cend() && observedAt < d.value()) {
+        return 0; // seen before the name was removed or renamed away: out of date
     }
     const uint64_t id = nextId_++;
     Node n{parent, name, identity, ++changes_};
@@ -265,10 +267,12 @@ void NodeTable::move(uint64_t id, uint64_t newParent, const QByteArray &newName)
     if (auto other = child(newParent, newName); other && *other != id)
         retire(*other);
     auto it = nodes_.find(id);
-    byName_.remove(key(it->parent, it->name));
+    const QByteArray oldKey = key(it->parent, it->name);
+    byName_.remove(oldKey);
     it->parent = newParent;
     it->name = newName;
     it->boundAt = ++changes_;
+    noteDeparted(oldKey);
     byName_.insert(key(newParent, newName), id);
     QByteArray r;
     r.append('M');
@@ -289,10 +293,19 @@ void NodeTable::retire(uint64_t id)
         byName_.remove(k);
     nodes_.erase(it);
     ++changes_;
+    noteDeparted(k);
     QByteArray r;
     r.append('R');
     putU64(r, id);
     append(r);
+}
+
+void NodeTable::noteDeparted(const QByteArray &key)
+{
+    // Only calls in flight can carry older answers; a bounded memory of names is plenty.
+    if (departed_.size() >= 65536)
+        departed_.clear();
+    departed_.insert(key, changes_);
 }
 
 void NodeTable::retireChild(uint64_t parent, const QByteArray &name)

@@ -46,7 +46,8 @@ public:
     // but `identity` shows it is another object now, the old id is retired -- unless the
     // name got that id after `observedAt` (a RENAME, or a CREATE after a REMOVE, overtook
     // the backend call that saw the other object): then the answer is out of date,
-    // nothing changes, and 0 is returned.
+    // nothing changes, and 0 is returned. Likewise for a name that was removed or renamed
+    // away after `observedAt`: a listing from before must not bring it back as a new id.
     uint64_t bind(uint64_t parent, const QByteArray &name, uint64_t identity,
                   uint64_t observedAt = kNow);
     // Records that an id was renamed; whatever had the destination name is retired.
@@ -66,6 +67,10 @@ private:
 
     QHash<uint64_t, Node> nodes_;
     QHash<QByteArray, uint64_t> byName_; // key(parent, name) -> id
+    // key(parent, name) -> changeCount() when the name stopped naming anything (REMOVE,
+    // RENAME away); recent ones only (not journaled: a restart has no calls in flight).
+    QHash<QByteArray, uint64_t> departed_;
+    void noteDeparted(const QByteArray &key);
     uint64_t nextId_ = kRootId + 1;
     uint64_t changes_ = 0;
     QFile journal_;

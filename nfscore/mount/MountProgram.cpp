@@ -20,7 +20,7 @@ rpc::VersionRange MountProgram::versions() const
     return {MOUNT_V3, MOUNT_V3};
 }
 
-void MountProgram::mount(const dirpath &path, const rpc::RpcCall &call, rpc::RpcReply reply)
+void MountProgram::mount(const dirpath &path, const rpc::RpcCall &, rpc::RpcReply reply)
 {
     QByteArray wanted = path.bytes;
     while (wanted.size() > 1 && wanted.endsWith('/'))
@@ -32,7 +32,6 @@ void MountProgram::mount(const dirpath &path, const rpc::RpcCall &call, rpc::Rpc
         res.fhs_status = mountstat3::MNT3ERR_ACCES;
         return reply.success(res);
     }
-    remember(path, call);
     res.mountinfo.auth_flavors.items = {1 /* AUTH_SYS */, 0 /* AUTH_NONE */};
     if (wanted == exportPath) {
         res.mountinfo.fhandle.bytes = export_.rootHandle();
@@ -68,15 +67,6 @@ void MountProgram::mount(const dirpath &path, const rpc::RpcCall &call, rpc::Rpc
     }));
 }
 
-void MountProgram::remember(const dirpath &path, const rpc::RpcCall &call)
-{
-    mountbody who;
-    who.ml_hostname.bytes = call.authSys ? call.authSys->machinename.bytes : QByteArray("unknown");
-    who.ml_directory = path;
-    if (!mounts_.items.contains(who) && mounts_.items.size() < int(kMaxMountListEntries))
-        mounts_.items.append(who);
-}
-
 void MountProgram::call(rpc::RpcCall &&call, rpc::RpcReply reply)
 {
     switch (mountproc3(call.proc)) {
@@ -89,16 +79,15 @@ void MountProgram::call(rpc::RpcCall &&call, rpc::RpcReply reply)
         return mount(path, call, std::move(reply));
     }
     case mountproc3::MOUNTPROC3_DUMP:
-        return reply.success(mounts_);
+        // Any local process may ask; the list would hold the secret export path.
+        return reply.success(mountlist{});
     case mountproc3::MOUNTPROC3_UMNT: {
         dirpath path;
         if (!call.decodeArgs(path))
             return reply.error(rpc::AcceptStat::GarbageArgs);
-        mounts_.items.removeIf([&](const mountbody &m) { return m.ml_directory == path; });
         return reply.successEmpty();
     }
     case mountproc3::MOUNTPROC3_UMNTALL:
-        mounts_.items.clear();
         return reply.successEmpty();
     case mountproc3::MOUNTPROC3_EXPORT:
         return reply.success(exports{});

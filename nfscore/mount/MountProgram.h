@@ -1,6 +1,6 @@
 // MOUNT v3: hands out the root handle for the export's secret path, and nothing for
-// any other path; a folder inside the export may be mounted too. EXPORT answers an
-// empty list, so the secret is never disclosed.
+// any other path; a folder inside the export may be mounted too. EXPORT and DUMP answer
+// empty lists, so the secret is never disclosed (DUMP would list mounted paths).
 #pragma once
 
 #include "mount/MountTypes.h"
@@ -19,10 +19,8 @@ public:
 
 private:
     void mount(const mount3::dirpath &path, const rpc::RpcCall &call, rpc::RpcReply reply);
-    void remember(const mount3::dirpath &path, const rpc::RpcCall &call);
 
     NfsExport &export_;
-    mount3::mountlist mounts_; // who mounted, for DUMP
 };
 
 } // namespace loft

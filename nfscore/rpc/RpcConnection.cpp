@@ -126,10 +126,12 @@ void RpcConnection::onReadable()
 void RpcConnection::processRecords()
 {
     QByteArray record;
-    while (!closing_ && !paused()) {
+    bool needMore = false;
+    while (!closing_ && !paused() && !needMore) {
         switch (reader_.next(record)) {
         case RpcRecordReader::Status::NeedMore:
-            return;
+            needMore = true;
+            break;
         case RpcRecordReader::Status::TooLarge:
             qCWarning(lcRpc) << peer_ << "sent a record over" << limits_.maxRecordSize
                              << "bytes; closing the connection";
@@ -142,6 +144,9 @@ void RpcConnection::processRecords()
             break;
         }
     }
+    // Reading follows the limits both ways: off once they are reached here, on again
+    // when they were left while records waited in the buffer.
+    updateReading();
 }
 
 void RpcConnection::sendRecord(QList<QByteArray> chunks)
@@ -209,10 +214,8 @@ void RpcConnection::flush()
         }
     }
     writeNotifier_->setEnabled(false);
-    if (!paused() && !readNotifier_->isEnabled()) {
-        updateReading();
-        processRecords(); // records already buffered while we were paused
-    }
+    if (!paused())
+        processRecords(); // records already buffered while we were paused; resumes reading
 }
 
 void RpcConnection::callFinished()

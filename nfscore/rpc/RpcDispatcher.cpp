@@ -45,6 +45,12 @@ void RpcDispatcher::dispatch(QByteArray record, RpcConnection *connection)
         return reply.authError(AuthStat::TooWeak);
     }
 
+    if (!policy_.allows(call)) {
+        qCDebug(lcRpc) << connection->peer() << "refused a call from uid"
+                       << (call.authSys ? qint64(call.authSys->uid) : -1);
+        return reply.authError(AuthStat::TooWeak);
+    }
+
     RpcProgram *program = programs_.value(h.prog);
     if (!program)
         return reply.error(AcceptStat::ProgUnavail);

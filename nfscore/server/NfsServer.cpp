@@ -8,6 +8,7 @@
 #include <QLoggingCategory>
 #include <QTcpServer>
 #include <QThread>
+#include <QTimer>
 
 #include <unistd.h>
 
@@ -31,8 +32,7 @@ void NfsServer::start()
         return;
     }
     tcp_ = new RpcTcpServer(this);
-    tcp_->setMaxPendingConnections(config_.maxConnections);
-    if (!tcp_->listen(config_.address, config_.port)) {
+    if (!tcp_->start(config_.address, config_.port)) {
         emit failed(QStringLiteral("cannot listen on %1:%2: %3")
                         .arg(config_.address.toString())
                         .arg(config_.port)
@@ -46,7 +46,10 @@ void NfsServer::start()
     dispatcher_.addProgram(portmap_.get());
     dispatcher_.addProgram(mount_.get());
     dispatcher_.addProgram(nfs_.get());
+    dispatcher_.setAccessPolicy({config_.allowedUids, {portmap_->number()}});
     connect(tcp_, &RpcTcpServer::accepted, this, &NfsServer::onNewConnection);
+    connect(tcp_, &RpcTcpServer::refusedForLackOfDescriptors, this,
+            [this] { noteRefusal(&refusedNoFdSinceLog_); });
     qCInfo(lcServer).noquote() << "serving on" << config_.address.toString() + ':'
                                    + QString::number(port_);
     emit listening(port_);
@@ -55,9 +58,8 @@ void NfsServer::start()
 void NfsServer::onNewConnection(qintptr descriptor)
 {
     if (connections_ >= config_.maxConnections) {
-        qCWarning(lcServer) << "refusing a connection: already" << connections_
-                            << "open (limit" << config_.maxConnections << ")";
         ::close(int(descriptor));
+        noteRefusal(&refusedSinceLog_);
         return;
     }
     ++connections_;
@@ -65,10 +67,40 @@ void NfsServer::onNewConnection(qintptr descriptor)
     connect(connection, &rpc::RpcConnection::closed, this, [this] { --connections_; });
 }
 
+void NfsServer::noteRefusal(int *counter)
+{
+    ++*counter;
+    // One line per second at most: a flood of connections must not flood the log.
+    if (refusalLogScheduled_)
+        return;
+    refusalLogScheduled_ = true;
+    logRefusals();
+    QTimer::singleShot(1000, this, [this] {
+        refusalLogScheduled_ = false;
+        if (refusedSinceLog_ + refusedNoFdSinceLog_ > 0)
+            logRefusals();
+    });
+}
+
+void NfsServer::logRefusals()
+{
+    if (refusedSinceLog_ > 0)
+        qCWarning(lcServer).noquote()
+            << QStringLiteral("refused %1 connection(s): already %2 open (--max-connections %3)")
+                   .arg(refusedSinceLog_).arg(connections_).arg(config_.maxConnections);
+    if (refusedNoFdSinceLog_ > 0)
+        qCWarning(lcServer).noquote()
+            << QStringLiteral("refused %1 connection(s): out of file descriptors with %2 open "
+                              "(raise the open-files limit, ulimit -n, or lower --max-connections)")
+                   .arg(refusedNoFdSinceLog_).arg(connections_);
+    refusedSinceLog_ = 0;
+    refusedNoFdSinceLog_ = 0;
+}
+
 void NfsServer::stop()
 {
     if (tcp_)
-        tcp_->close();
+        tcp_->stop();
     // Connections are children of this object and go with it; pending provider
     // completions find their connection gone and drop the reply.
     const auto children = findChildren<rpc::RpcConnection *>(Qt::FindDirectChildrenOnly);

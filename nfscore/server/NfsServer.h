@@ -6,26 +6,14 @@
 #include "nfs/NfsExport.h"
 #include "rpc/RpcConnection.h"
 #include "rpc/RpcDispatcher.h"
+#include "server/RpcTcpServer.h"
 
 #include <QHostAddress>
 #include <QObject>
+#include <QSet>
 #include <memory>
 
-#include <QTcpServer>
-
 namespace loft {
-
-// Hands accepted sockets over as descriptors (RpcConnection does its own I/O).
-class RpcTcpServer : public QTcpServer {
-    Q_OBJECT
-public:
-    using QTcpServer::QTcpServer;
-signals:
-    void accepted(qintptr descriptor);
-
-protected:
-    void incomingConnection(qintptr descriptor) override { emit accepted(descriptor); }
-};
 
 class PortmapProgram;
 class MountProgram;
@@ -35,7 +23,8 @@ struct NfsServerConfig {
     QHostAddress address = QHostAddress::LocalHost; // never a wildcard address
     quint16 port = 0;                               // 0: any free port
     rpc::RpcConnectionLimits limits;
-    int maxConnections = 256;
+    int maxConnections = 256;       // more are closed at once, with a (rate-limited) log line
+    QSet<uint32_t> allowedUids;     // AUTH_SYS uids answered besides root; empty: any
 };
 
 class NfsServer : public QObject {
@@ -58,6 +47,8 @@ signals:
 
 private:
     void onNewConnection(qintptr descriptor);
+    void noteRefusal(int *counter);
+    void logRefusals();
 
     NfsServerConfig config_;
     NfsExportConfig exportConfig_;
@@ -69,6 +60,11 @@ private:
     RpcTcpServer *tcp_ = nullptr;
     quint16 port_ = 0;
     int connections_ = 0;
+    // Connections refused since the last log line about them (over --max-connections,
+    // or the process out of descriptors).
+    int refusedSinceLog_ = 0;
+    int refusedNoFdSinceLog_ = 0;
+    bool refusalLogScheduled_ = false;
 };
 
 // Runs an NfsServer on a dedicated QThread.

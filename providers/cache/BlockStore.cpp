@@ -409,6 +409,52 @@ std::optional<QByteArray> BlockStore::read(const QByteArray &path, const QByteAr
     return data;
 }
 
+BlockStore::Verification BlockStore::verifyAll()
+{
+    struct Item {
+        uint64_t id;
+        QByteArray path;
+        uint32_t block;
+        Block b;
+    };
+    std::vector<Item> items;
+    {
+        std::lock_guard lock(mutex_);
+        for (const File &f : std::as_const(files_))
+            for (auto b = f.blocks.cbegin(); b != f.blocks.cend(); ++b)
+                if (b->present)
+                    items.push_back({f.id, f.path, b.key(), *b});
+    }
+    Verification v;
+    for (const Item &item : items) {
+        QByteArray data(item.b.length, Qt::Uninitialized);
+        const int fd = ::open(QFile::encodeName(dataPath(item.id)).constData(), O_RDONLY | O_CLOEXEC);
+        const bool good = fd >= 0
+            && preadFull(fd, data.data(), item.b.length, off_t(item.block) * kBlockSize)
+                   == ssize_t(item.b.length)
+            && crc32c(data.constData(), size_t(data.size())) == item.b.crc;
+        if (fd >= 0)
+            ::close(fd);
+        ++v.blocks;
+        v.bytes += item.b.length;
+        if (good)
+            continue;
+        std::lock_guard lock(mutex_);
+        auto f = files_.find(item.id);
+        if (f == files_.end())
+            continue; // dropped meanwhile
+        auto b = f->blocks.find(item.block);
+        if (b == f->blocks.end() || !b->present || b->crc != item.b.crc)
+            continue; // replaced or evicted meanwhile
+        ++v.bad;
+        v.badBlocks << QString::fromUtf8(item.path) + QLatin1Char('#') + QString::number(item.block);
+        std::vector<Victim> victims;
+        evictBlockLocked(*f, item.block, victims);
+        punch(victims);
+    }
+    return v;
+}
+
 bool BlockStore::store(const QByteArray &path, const QByteArray &validator, uint32_t block,
                        const QByteArray &data)
 {

@@ -38,6 +38,7 @@
 #include <QHash>
 #include <QMap>
 #include <QString>
+#include <QStringList>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -90,6 +91,16 @@ public:
     void clear();
 
     Stats stats() const;
+
+    // Reads every present block and checks it against its CRC (blocks found bad are
+    // evicted, as read() would). For tests and consistency checks after a crash.
+    struct Verification {
+        uint64_t blocks = 0;
+        uint64_t bytes = 0;
+        uint64_t bad = 0;
+        QStringList badBlocks; // "path#block"
+    };
+    Verification verifyAll();
 
 private:
     struct Block {

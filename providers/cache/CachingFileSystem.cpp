@@ -1030,20 +1030,29 @@ void CachingFileSystem::Core::commit(const QByteArray &path, FsDone<FsAttr> done
         });
         return;
     }
-    runOnPool([self, id = *id, done = std::move(done)] {
-        if (auto r = self->staging_.sync(id); !r)
-            return done(r.error());
+    runOnPool([self, id = *id, path, done = std::move(done)]() mutable {
+        const auto synced = self->staging_.sync(id);
         FsAttr attr;
         bool syncFolder = false;
+        bool gone = false;
         {
             std::lock_guard lock(self->mutex_);
             auto it = self->staged_.find(id);
-            if (it == self->staged_.end())
-                return done(FsError::Stale);
-            attr = it->q.attr;
-            syncFolder = !it->folderSynced;
-            it->folderSynced = true;
+            gone = it == self->staged_.end();
+            if (!gone) {
+                attr = it->q.attr;
+                syncFolder = !it->folderSynced;
+                it->folderSynced = true;
+            }
         }
+        if (gone) {
+            // Uploaded (every change of it: an upload only ends the staging when no write
+            // came after it) or removed since the WRITEs: nothing of ours is left to make
+            // durable. Answer what the file is now, not STALE.
+            return self->attrOf(path, std::move(done));
+        }
+        if (!synced)
+            return done(synced.error());
         if (syncFolder)
             syncParentFolder(self->staging_.filePath(id));
         self->queue_.setAttr(id, attr);

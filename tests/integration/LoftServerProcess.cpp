@@ -75,9 +75,14 @@ bool LoftServerProcess::start(const QString &sourceDir, const LoftServeOptions &
         args << QStringLiteral("--read-only");
     if (options.port != 0)
         args << QStringLiteral("--port") << QString::number(options.port);
-    args << sourceDir;
+    args << options.extraArgs << sourceDir;
 
     process_ = std::make_unique<QProcess>();
+    if (!options.extraEnv.isEmpty()) {
+        QStringList env = QProcess::systemEnvironment();
+        env << options.extraEnv;
+        process_->setEnvironment(env);
+    }
 #ifdef Q_OS_LINUX
     // Should the test itself die (crash, CTest timeout), the server goes with it.
     process_->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });

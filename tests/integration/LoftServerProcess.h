@@ -19,6 +19,8 @@ struct LoftServeOptions {
     quint16 port = 0;        // 0: let the server choose
     QString stateDir;        // empty: a temporary directory owned by the process object
     QStringList wrapper;     // a command the server runs under (e.g. unshare ...), or none
+    QStringList extraArgs;   // more `loft serve` options (--max-connections 8, ...)
+    QStringList extraEnv;    // NAME=value pairs added to the server's environment
 };
 
 class LoftServerProcess {

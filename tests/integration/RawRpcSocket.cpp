@@ -88,10 +88,10 @@ bool RawRpcSocket::sendRecord(const QByteArray &payload)
 }
 
 QByteArray RawRpcSocket::callMessage(uint32_t xid, uint32_t prog, uint32_t vers, uint32_t proc,
-                                     const QByteArray &args, uint32_t rpcvers)
+                                     const QByteArray &args, uint32_t rpcvers, uint32_t uid)
 {
-    XdrOut cred; // AUTH_SYS: stamp, machine name, uid 0, gid 0, no groups
-    cred.u32(0).opaque("loft-test").u32(0).u32(0).u32(0);
+    XdrOut cred; // AUTH_SYS: stamp, machine name, uid, gid (= uid), no groups
+    cred.u32(0).opaque("loft-test").u32(uid).u32(uid).u32(0);
     XdrOut out;
     out.u32(xid).u32(0 /* CALL */).u32(rpcvers).u32(prog).u32(vers).u32(proc);
     out.u32(1 /* AUTH_SYS */).opaque(cred.bytes());
@@ -103,7 +103,7 @@ std::optional<RawReply> RawRpcSocket::call(uint32_t prog, uint32_t vers, uint32_
                                            const QByteArray &args, uint32_t rpcvers)
 {
     const uint32_t xid = nextXid_++;
-    if (!sendRecord(callMessage(xid, prog, vers, proc, args, rpcvers)))
+    if (!sendRecord(callMessage(xid, prog, vers, proc, args, rpcvers, uid_)))
         return std::nullopt;
     QDeadlineTimer deadline(kTimeoutMs);
     while (!deadline.hasExpired()) {

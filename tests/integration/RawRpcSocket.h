@@ -59,9 +59,12 @@ public:
     bool sendBytes(const QByteArray &bytes);
     // One record as one last fragment.
     bool sendRecord(const QByteArray &payload);
-    // A call message (header + args) with AUTH_SYS root credentials.
+    // A call message (header + args) with AUTH_SYS credentials (root unless `uid` says).
     static QByteArray callMessage(uint32_t xid, uint32_t prog, uint32_t vers, uint32_t proc,
-                                  const QByteArray &args, uint32_t rpcvers = 2);
+                                  const QByteArray &args, uint32_t rpcvers = 2,
+                                  uint32_t uid = 0);
+    // The AUTH_SYS uid (and gid) that call() claims from now on.
+    void setUid(uint32_t uid) { uid_ = uid; }
     // Sends a call and reads its reply; nothing when no reply came within the timeout
     // or it could not be parsed.
     std::optional<RawReply> call(uint32_t prog, uint32_t vers, uint32_t proc,
@@ -76,6 +79,7 @@ private:
     QTcpSocket socket_;
     QByteArray buffer_;
     uint32_t nextXid_ = 0x10000;
+    uint32_t uid_ = 0;
 };
 
 // NFSv3 argument bodies for raw calls.

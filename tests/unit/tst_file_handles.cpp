@@ -159,6 +159,29 @@ private slots:
         QVERIFY(!t.path(moving));
     }
 
+    void answerOvertakenByRemoveOrRenameDoesNotResurrect()
+    {
+        // A READDIR answer computed before a REMOVE (or a RENAME away) but applied after
+        // it still lists the old name: it must not come back under a new id (the load
+        // test saw such names listed twice while paging).
+        NodeTable t;
+        QString error;
+        QVERIFY(t.open(QString(), &error));
+        const uint64_t removed = t.bind(NodeTable::kRootId, "removed", 1);
+        const uint64_t moved = t.bind(NodeTable::kRootId, "moved", 2);
+        const uint64_t seen = t.changeCount();                    // the listing starts
+        t.retire(removed);                                         // REMOVE completes
+        t.move(moved, NodeTable::kRootId, "elsewhere");            // RENAME completes
+        QCOMPARE(t.bind(NodeTable::kRootId, "removed", 1, seen), uint64_t(0));
+        QCOMPARE(t.bind(NodeTable::kRootId, "moved", 2, seen), uint64_t(0));
+        QVERIFY(!t.child(NodeTable::kRootId, "removed"));
+        QCOMPARE(t.path(moved), std::optional<QByteArray>("elsewhere"));
+        // Fresh answers (a CREATE of the name again) are believed.
+        const uint64_t again = t.bind(NodeTable::kRootId, "removed", 3, t.changeCount());
+        QVERIFY(again != 0 && again != removed);
+        QVERIFY(t.bind(NodeTable::kRootId, "moved", 4) != 0);
+    }
+
     void journalSurvivesReloadAndNeverReusesIds()
     {
         QTemporaryDir tmp;

@@ -1,0 +1,433 @@
+// Faults of the remote side and of the cache's disk, with `loft serve` over a real
+// WebDAV server (Apache mod_dav, tests/support) and its write-back cache:
+// - slowBackend: a delaying proxy between Loft and Apache: uncached reads answer JUKEBOX
+//   within --remote-timeout, cached attributes and data, pings and other calls answer
+//   promptly meanwhile (no thread starvation), and all is well once the backend recovers;
+// - cacheDiskFull: the cache directory on a tiny tmpfs: writes past its space answer
+//   NOSPC, nothing committed before is lost or corrupted, and writes and uploads go
+//   through again once space returns;
+// - killedDuringUploads: kill -9 at 20 random instants of a write-commit-read workload;
+//   after a restart every committed byte reaches the remote, and every cached block
+//   passes its CRC.
+// Needs Apache (and root for the tmpfs).
+
+#include "ApacheDavServer.h"
+#include "BlockStore.h"
+#include "DelayingProxy.h"
+#include "LoftServerProcess.h"
+#include "NfsTestClient.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QRandomGenerator>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QtTest>
+
+#include <atomic>
+#include <csignal>
+#include <thread>
+#include <unistd.h>
+
+using namespace loft;
+using namespace loft::test;
+
+namespace {
+constexpr int kNfs3ErrNoSpc = 28, kNfs3ErrJukebox = 10008;
+constexpr int kFileSync = 2, kUnstable = 0;
+
+QByteArray pattern(int size, uint32_t seed)
+{
+    QByteArray b(size, Qt::Uninitialized);
+    QRandomGenerator g(seed);
+    for (int i = 0; i < size; ++i)
+        b[i] = char(g.generate());
+    return b;
+}
+
+bool run(const QString &program, const QStringList &args, QString *error)
+{
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(program, args);
+    if (!p.waitForFinished(20'000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) {
+        *error = program + QLatin1Char(' ') + args.join(QLatin1Char(' ')) + QStringLiteral(": ")
+                 + QString::fromLocal8Bit(p.readAll());
+        return false;
+    }
+    return true;
+}
+
+// A tmpfs of `size` mounted on a fresh folder for the test's life.
+class TinyFilesystem {
+public:
+    bool mount(const QString &size, QString *error)
+    {
+        if (!dir_.isValid())
+            return false;
+        mounted_ = run(QStringLiteral("mount"), {QStringLiteral("-t"), QStringLiteral("tmpfs"),
+                                                 QStringLiteral("-o"), QStringLiteral("size=") + size,
+                                                 QStringLiteral("lofttiny"), dir_.path()},
+                       error);
+        return mounted_;
+    }
+    ~TinyFilesystem()
+    {
+        QString ignored;
+        if (mounted_)
+            run(QStringLiteral("umount"), {QStringLiteral("-l"), dir_.path()}, &ignored);
+    }
+    QString path() const { return dir_.path(); }
+
+private:
+    QTemporaryDir dir_;
+    bool mounted_ = false;
+};
+
+// Creates `name` in the root and writes `data` (in 256 KiB WRITEs of `stable`), then
+// COMMITs. The first failing status, or 0.
+int writeFile(NfsTestClient &c, const QByteArray &name, const QByteArray &data, int stable = kUnstable)
+{
+    const CreateRes f = c.create(c.rootFh(), name, CreateHow::Unchecked);
+    if (f.status != 0)
+        return f.status;
+    for (qsizetype off = 0; off < data.size(); off += 256 * 1024) {
+        const WriteRes w = c.write(f.fh, uint64_t(off), data.mid(off, 256 * 1024), stable);
+        if (w.status != 0)
+            return w.status;
+    }
+    return c.commit(f.fh).status;
+}
+
+// The whole file through NFS, or nothing.
+std::optional<QByteArray> readFile(NfsTestClient &c, const QByteArray &name, int *status = nullptr)
+{
+    const LookupRes l = c.lookup(c.rootFh(), name);
+    if (status)
+        *status = l.status;
+    if (l.status != 0)
+        return std::nullopt;
+    QByteArray out;
+    for (;;) {
+        const ReadRes r = c.read(l.fh, uint64_t(out.size()), 1 << 20);
+        if (status)
+            *status = r.status;
+        if (r.status != 0)
+            return std::nullopt;
+        out += r.data;
+        if (r.eof || r.data.isEmpty())
+            return out;
+    }
+}
+
+// The one source cache folder below `base` (the folder holding index.journal).
+QString sourceCacheDir(const QString &base)
+{
+    QDirIterator it(base, {QStringLiteral("index.journal")}, QDir::Files, QDirIterator::Subdirectories);
+    return it.hasNext() ? QFileInfo(it.next()).path() : QString();
+}
+} // namespace
+
+class FaultBackend : public QObject {
+    Q_OBJECT
+
+    std::unique_ptr<ApacheDavServer> apache_;
+
+    LoftServeOptions webdavOptions(const QString &cacheDir, QStringList more = {}) const
+    {
+        LoftServeOptions o;
+        o.extraEnv = {QStringLiteral("LOFT_PASSWORD=") + apache_->password()};
+        o.extraArgs = QStringList{QStringLiteral("--cache-dir"), cacheDir} + more;
+        return o;
+    }
+    QString sourceUrl(quint16 port, const QString &folder) const
+    {
+        return QStringLiteral("webdav://%1@127.0.0.1:%2/dav/%3").arg(apache_->user()).arg(port).arg(folder);
+    }
+
+private slots:
+    void initTestCase()
+    {
+        if (!ApacheDavServer::available())
+            QSKIP("Apache httpd is not installed");
+        apache_ = std::make_unique<ApacheDavServer>();
+        QVERIFY2(apache_->start(), qPrintable(apache_->errorString()));
+    }
+
+    void slowBackend()
+    {
+        QVERIFY(apache_->makeDir(QStringLiteral("slow")));
+        const QByteArray hot = pattern(512 * 1024, 1);
+        QVERIFY(apache_->writeFile(QStringLiteral("slow/hot.bin"), hot));
+        constexpr int kCold = 6;
+        for (int i = 0; i < kCold; ++i)
+            QVERIFY(apache_->writeFile(QStringLiteral("slow/cold%1.bin").arg(i), pattern(300 * 1024, 10 + i)));
+        DelayingProxy proxy;
+        QVERIFY(proxy.start(apache_->port()));
+        QTemporaryDir cache;
+        LoftServerProcess server;
+        QVERIFY2(server.start(sourceUrl(proxy.port(), QStringLiteral("slow")),
+                              webdavOptions(cache.path(), {QStringLiteral("--remote-timeout"), QStringLiteral("3")})),
+                 qPrintable(server.errorString()));
+        // Warm: hot.bin's attributes and data, the cold files' attributes.
+        NfsTestClient c;
+        QVERIFY2(c.open(server), qPrintable(c.lastError()));
+        QCOMPARE(readFile(c, "hot.bin"), std::optional<QByteArray>(hot));
+        QList<Fh> coldFh;
+        for (int i = 0; i < kCold; ++i) {
+            const LookupRes l = c.lookup(c.rootFh(), "cold" + QByteArray::number(i) + ".bin");
+            LOFT_COMPARE_STATUS(c, l, 0);
+            coldFh << l.fh;
+        }
+        const Fh hotFh = c.lookup(c.rootFh(), "hot.bin").fh;
+        std::vector<std::unique_ptr<NfsTestClient>> readers;
+        for (int i = 0; i < kCold; ++i) {
+            readers.push_back(std::make_unique<NfsTestClient>());
+            QVERIFY(readers.back()->connectRaw(server.port()));
+        }
+
+        // The backend turns slow: 10 s per answer, more than --remote-timeout.
+        proxy.setDelayMs(10'000);
+        QElapsedTimer since;
+        since.start();
+        std::vector<std::thread> threads;
+        std::vector<int> status(kCold, -2);
+        std::vector<qint64> took(kCold, 0);
+        for (int i = 0; i < kCold; ++i)
+            threads.emplace_back([&, i] {
+                QElapsedTimer t;
+                t.start();
+                status[i] = readers[i]->read(coldFh[i], 0, 1 << 20).status;
+                took[i] = t.elapsed();
+            });
+        // Meanwhile: pings, cached attributes and cached data answer promptly.
+        QList<double> prompt;
+        while (since.elapsed() < 2000) {
+            QElapsedTimer t;
+            t.start();
+            LOFT_COMPARE_STATUS(c, c.null(), 0);
+            LOFT_COMPARE_STATUS(c, c.getattr(hotFh), 0);
+            const ReadRes r = c.read(hotFh, 0, 64 * 1024);
+            LOFT_COMPARE_STATUS(c, r, 0);
+            QCOMPARE(r.data, hot.left(64 * 1024));
+            prompt << t.nsecsElapsed() / 1e6;
+        }
+        for (auto &t : threads)
+            t.join();
+        const double worst = *std::max_element(prompt.begin(), prompt.end());
+        qInfo().noquote() << QStringLiteral("backend slowed to 10 s per answer: %1 rounds of "
+                                            "NULL+GETATTR+READ on cached data, slowest %2 ms")
+                                 .arg(prompt.size()).arg(worst, 0, 'f', 1);
+        QVERIFY2(worst < 1000, qPrintable(QString::number(worst))); // a blocked call takes 3 s or more
+        for (int i = 0; i < kCold; ++i) {
+            qInfo().noquote() << QStringLiteral("uncached READ %1: %2 after %3 ms")
+                                     .arg(i).arg(nfsStatusName(status[i])).arg(took[i]);
+            QCOMPARE(status[i], kNfs3ErrJukebox);
+            QVERIFY2(took[i] >= 2500 && took[i] < 8000, qPrintable(QString::number(took[i])));
+        }
+        // Past the attribute cache's life, GETATTR answers the last known attributes once
+        // the remote times out: late, but bounded, and not an error.
+        QThread::msleep(uint(std::max<qint64>(0, 5500 - since.elapsed())));
+        QElapsedTimer t;
+        t.start();
+        const AttrRes late = c.getattr(hotFh);
+        qInfo() << "GETATTR after the attribute cache expired, backend slow:" << nfsStatusName(late.status)
+                << "after" << t.elapsed() << "ms";
+        LOFT_COMPARE_STATUS(c, late, 0);
+        QVERIFY(t.elapsed() < 8000);
+
+        // The backend recovers: everything reads right.
+        proxy.setDelayMs(0);
+        QTRY_VERIFY_WITH_TIMEOUT(readers[0]->read(coldFh[0], 0, 1 << 20).status == 0, 20'000);
+        for (int i = 0; i < kCold; ++i) {
+            const ReadRes r = readers[i]->read(coldFh[i], 0, 1 << 20);
+            LOFT_COMPARE_STATUS(*readers[i], r, 0);
+            QCOMPARE(r.data, pattern(300 * 1024, 10 + i));
+        }
+        readers.clear();
+        QVERIFY2(server.stop(), qPrintable(server.errorString()));
+    }
+
+    void cacheDiskFull()
+    {
+        if (::geteuid() != 0)
+            QSKIP("mounting the tiny cache filesystem needs root (CI runs as root)");
+        TinyFilesystem tiny;
+        QString error;
+        QVERIFY2(tiny.mount(QStringLiteral("8m"), &error), qPrintable(error));
+        QVERIFY(apache_->makeDir(QStringLiteral("full")));
+        LoftServerProcess server;
+        QVERIFY2(server.start(sourceUrl(apache_->port(), QStringLiteral("full")),
+                              webdavOptions(tiny.path(), {QStringLiteral("--upload-delay"), QStringLiteral("0"),
+                                                          QStringLiteral("--cache-size"), QStringLiteral("64M")})),
+                 qPrintable(server.errorString()));
+        NfsTestClient c;
+        QVERIFY2(c.open(server), qPrintable(c.lastError()));
+
+        // Before: a file written, committed and uploaded.
+        const QByteArray before = pattern(1 << 20, 100);
+        QCOMPARE(writeFile(c, "before.bin", before), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(apache_->readFile(QStringLiteral("full/before.bin")), before, 20'000);
+
+        // Something else takes nearly all the space.
+        QFile filler(tiny.path() + QStringLiteral("/filler"));
+        QVERIFY(filler.open(QIODevice::WriteOnly));
+        while (filler.write(QByteArray(64 * 1024, 'f')) == 64 * 1024 && filler.flush()) {
+        }
+        filler.close();
+        QFile::resize(filler.fileName(), filler.size() - 512 * 1024); // 512 KiB left
+        const QByteArray big = pattern(3 << 20, 101);
+        const int full = writeFile(c, "big.bin", big);
+        qInfo() << "writing 3 MiB with 512 KiB free in the cache:" << nfsStatusName(full);
+        QCOMPARE(full, kNfs3ErrNoSpc);
+        // Nothing else suffered: the earlier file still reads right, the server serves.
+        QCOMPARE(readFile(c, "before.bin"), std::optional<QByteArray>(before));
+        QVERIFY2(server.running(), server.serverLog().constData());
+
+        // Space returns: the same writes go through, the upload lands byte for byte.
+        QVERIFY(QFile::remove(filler.fileName()));
+        QCOMPARE(writeFile(c, "big.bin", big), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(apache_->readFile(QStringLiteral("full/big.bin")), big, 30'000);
+        QCOMPARE(apache_->readFile(QStringLiteral("full/before.bin")), before);
+        QCOMPARE(readFile(c, "big.bin"), std::optional<QByteArray>(big));
+        QVERIFY2(server.stop(), qPrintable(server.errorString()));
+    }
+
+    void killedDuringUploads()
+    {
+        QVERIFY(apache_->makeDir(QStringLiteral("kill")));
+        QTemporaryDir cache, state;
+        LoftServeOptions o = webdavOptions(cache.path(), {QStringLiteral("--upload-delay"), QStringLiteral("0"), QStringLiteral("-v")});
+        o.stateDir = state.path();
+        const QString source = sourceUrl(apache_->port(), QStringLiteral("kill"));
+        QMap<QByteArray, QByteArray> committed; // name → content COMMIT acknowledged
+        int kills = 0, fileNo = 0, readsChecked = 0;
+        QStringList wrongReads; // committed files that read back different between kills
+        QStringList selfConflictReads; // ... as a prefix: our own partial upload (known bug)
+        constexpr int kKills = 20;
+        QRandomGenerator rng(0xdead);
+        for (int round = 0; round < kKills; ++round) {
+            LoftServerProcess server;
+            QVERIFY2(server.start(source, o), qPrintable(server.errorString()));
+            NfsTestClient c;
+            QVERIFY2(c.open(server), qPrintable(c.lastError()));
+            const int killAfterMs = 150 + rng.bounded(1200);
+            const pid_t pid = pid_t(server.pid());
+            std::thread killer([pid, killAfterMs] {
+                std::this_thread::sleep_for(std::chrono::milliseconds(killAfterMs));
+                ::kill(pid, SIGKILL);
+            });
+            struct JoinOnExit {
+                std::thread &t;
+                ~JoinOnExit() { if (t.joinable()) t.join(); } // a failed check returns early
+            } joinKiller{killer};
+            // Write-commit files and read back earlier ones until the server dies.
+            for (;;) {
+                const QByteArray name = "f" + QByteArray::number(++fileNo) + ".bin";
+                const QByteArray data = pattern(64 * 1024 + rng.bounded(1536 * 1024), uint32_t(fileNo));
+                if (writeFile(c, name, data) != 0)
+                    break;
+                committed.insert(name, data);
+                if (committed.size() > 1) {
+                    const QByteArray earlier = committed.keys().at(rng.bounded(committed.size()));
+                    int st = 0;
+                    const auto got = readFile(c, earlier, &st);
+                    if (!got && st == -1)
+                        break; // died
+                    if (!got && st == kNfs3ErrJukebox)
+                        continue; // the remote not reachable yet: the client would retry
+                    QVERIFY2(got, qPrintable(QStringLiteral("%1: %2").arg(earlier, nfsStatusName(st))));
+                    const QByteArray &want = committed.value(earlier);
+                    if (*got != want && want.startsWith(*got)) {
+                        // Known cache bug (see docs/reliability.md): the remote holds our own
+                        // earlier partial upload and the committed bytes went to a conflict
+                        // copy; checked at the end, counted here.
+                        selfConflictReads << QString::fromLatin1(earlier);
+                    } else if (*got != want) {
+                        qsizetype at = 0;
+                        while (at < got->size() && at < want.size() && got->at(at) == want.at(at))
+                            ++at;
+                        const QString remote = apache_->exists(QStringLiteral("kill/") + QString::fromLatin1(earlier))
+                            ? QString::number(apache_->readFile(QStringLiteral("kill/") + QString::fromLatin1(earlier)).size())
+                            : QStringLiteral("none");
+                        wrongReads << QStringLiteral("round %1: %2 read %3 bytes, committed %4, first "
+                                                     "difference at %5; remote copy: %6 bytes")
+                                          .arg(round).arg(QString::fromLatin1(earlier)).arg(got->size())
+                                          .arg(want.size()).arg(at).arg(remote);
+                    }
+                    ++readsChecked;
+                }
+            }
+            killer.join();
+            server.kill(); // reap
+            ++kills;
+        }
+        // Restart once more: the queue drains, every committed file arrives complete.
+        LoftServerProcess server;
+        QVERIFY2(server.start(source, o), qPrintable(server.errorString()));
+        QDeadlineTimer deadline(90'000);
+        QStringList missing;
+        // A committed file counts as on the remote under its name or, for the known
+        // self-conflict bug, under a conflict-copy name "fN (conflict DATE TIME).bin".
+        QStringList misfiled;
+        do {
+            missing.clear();
+            misfiled.clear();
+            const QStringList names = apache_->list(QStringLiteral("kill"));
+            for (auto it = committed.cbegin(); it != committed.cend(); ++it) {
+                const QString name = QString::fromLatin1(it.key());
+                if (apache_->readFile(QStringLiteral("kill/") + name) == it.value())
+                    continue;
+                const QString stem = name.chopped(4) + QStringLiteral(" (conflict ");
+                bool copied = false;
+                for (const QString &n : names)
+                    copied = copied || (n.startsWith(stem) && apache_->readFile(QStringLiteral("kill/") + n) == it.value());
+                (copied ? misfiled : missing) << name;
+            }
+            if (!missing.isEmpty())
+                QThread::msleep(500);
+        } while (!missing.isEmpty() && !deadline.hasExpired());
+        qint64 bytes = 0;
+        for (const QByteArray &v : committed)
+            bytes += v.size();
+        QVERIFY2(server.stop(), qPrintable(server.errorString()));
+        // Every cached block still matches its CRC.
+        cache::BlockStore store;
+        QString error;
+        const QString dir = sourceCacheDir(cache.path());
+        QVERIFY2(!dir.isEmpty() && store.open(dir, uint64_t(1) << 34, &error), qPrintable(error));
+        const auto v = store.verifyAll();
+        store.close();
+        qInfo().noquote() << QStringLiteral("kill -9 x%1: %2 files (%3 bytes) committed, %4 read back "
+                                            "between kills (%5 showed our own partial upload); after "
+                                            "restart %6 missing on the remote, %7 only in a conflict "
+                                            "copy; %8 cached blocks (%9 bytes) checked, %10 bad")
+                                 .arg(kills).arg(committed.size()).arg(bytes).arg(readsChecked)
+                                 .arg(selfConflictReads.size()).arg(missing.size()).arg(misfiled.size())
+                                 .arg(v.blocks).arg(v.bytes).arg(v.bad);
+        if (!misfiled.isEmpty())
+            qWarning().noquote() << "known bug, committed bytes moved to a conflict copy:"
+                                 << misfiled.join(QLatin1Char(' '));
+        QVERIFY2(wrongReads.isEmpty(), qPrintable(wrongReads.join(QLatin1Char('\n'))));
+        QCOMPARE(kills, kKills);
+        QVERIFY(committed.size() >= kKills);
+        for (const QString &name : missing) {
+            const QByteArray onRemote = apache_->readFile(QStringLiteral("kill/") + name);
+            qWarning().noquote() << name << "committed" << committed.value(name.toLatin1()).size()
+                                 << "bytes; remote has" << (apache_->exists(QStringLiteral("kill/") + name)
+                                                                ? QString::number(onRemote.size()) + QStringLiteral(" bytes")
+                                                                : QStringLiteral("nothing"));
+        }
+        if (!missing.isEmpty())
+            qWarning().noquote() << "server log:" << server.serverLog().right(4000);
+        QVERIFY2(missing.isEmpty(), qPrintable(missing.join(QLatin1Char(' '))));
+        QVERIFY2(v.bad == 0, qPrintable(v.badBlocks.join(QLatin1Char(' '))));
+        QVERIFY(v.blocks > 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(FaultBackend)
+#include "tst_fault_backend.moc"
