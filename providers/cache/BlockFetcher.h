@@ -4,6 +4,10 @@
 // from memory at once and stored on the worker pool; it stays findable in flight until
 // stored, so a reader arriving meanwhile neither refetches nor misses.
 //
+// invalidate() (a write, truncate or other change of the remote bytes) detaches the
+// fetches of that path in flight: their waiters still get what was read, but nobody joins
+// them any more and their data is not stored (see BlockStore generations).
+//
 // `validator` names the remote version the caller believes current. When the remote's
 // answer shows another version, the data is still delivered (it is what the remote has
 // now) but not stored, and `onRemoteChanged` reports the new attributes.
@@ -54,27 +58,36 @@ public:
 
     int prefetchesInFlight() const;
 
+    // The bytes of path (or everything beneath it, `tree`) changed: see above. Call it
+    // before answering the change, on any thread.
+    void invalidate(const QByteArray &path, bool tree = false);
+
 private:
     struct InFlight {
         std::vector<Callback> waiters;
         bool ready = false; // data fetched, being stored
         QByteArray data;
         bool prefetch = false;
+        bool detached = false; // invalidated: out of inFlight_, never stored
+        uint64_t since = 0;    // BlockStore generation when the fetch started
     };
+    using Entry = std::shared_ptr<InFlight>;
     static QByteArray key(const QByteArray &path, uint32_t block);
     // Joins or starts the remote fetch of a block.
     void fetchRemote(const QByteArray &path, const QByteArray &validator, uint64_t fileSize,
                      uint32_t block, Callback done);
-    void readRange(const QByteArray &k, const QByteArray &path, const QByteArray &validator,
-                   uint32_t block, uint64_t offset, uint32_t length, QByteArray acc,
-                   bool changed);
-    void finish(const QByteArray &k, const QByteArray &path, const QByteArray &validator,
-                uint32_t block, FsResult<QByteArray> result, bool keep);
+    Entry startLocked(const QByteArray &k, bool prefetch);
+    void readRange(const Entry &entry, const QByteArray &k, const QByteArray &path,
+                   const QByteArray &validator, uint32_t block, uint64_t offset,
+                   uint32_t length, QByteArray acc, bool changed);
+    void finish(const Entry &entry, const QByteArray &k, const QByteArray &path,
+                const QByteArray &validator, uint32_t block, FsResult<QByteArray> result,
+                bool keep);
     void runOnPool(std::function<void()> task);
 
     Context c_;
     mutable std::mutex mutex_;
-    QHash<QByteArray, InFlight> inFlight_;
+    QHash<QByteArray, Entry> inFlight_;
     int prefetches_ = 0;
 };
 

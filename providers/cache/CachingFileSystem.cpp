@@ -95,7 +95,9 @@ public:
     void rename(const QByteArray &fromDir, const QByteArray &fromName, const QByteArray &toDir,
                 const QByteArray &toName, FsDone<FsRenamed> done);
     // A change made by the inner provider that we only need to forget about.
-    void changed(const QByteArray &path, bool tree = false);
+    // Something at path changed: drops cached metadata and, when its bytes may have
+    // changed (`bytesChanged`), cached blocks and fetches in flight.
+    void changed(const QByteArray &path, bool tree = false, bool bytesChanged = true);
     void changedCreated(const QByteArray &path, const FsResult<FsCreated> &r);
 
     void clearCache();
@@ -363,10 +365,13 @@ void CachingFileSystem::Core::publishStagedCounters()
         files = readyCount_;
         total = stagedBytes_;
         inProgress = uint64_t(uploadsInProgress_);
+        // Under the lock: two publishers must not hand the store their totals in the
+        // opposite order of reading them (an old, smaller total would stay pinned and
+        // let the cache grow past the limit). The store's lock is only ever taken inside.
+        if (dataCache_)
+            store_.setPinnedBytes(total);
     }
     counters_.setStaged(total, files, total, inProgress);
-    if (dataCache_)
-        store_.setPinnedBytes(total);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -476,13 +481,17 @@ void CachingFileSystem::Core::overlayStaged(const QByteArray &dir, QList<FsDirEn
     }
 }
 
-void CachingFileSystem::Core::changed(const QByteArray &path, bool tree)
+void CachingFileSystem::Core::changed(const QByteArray &path, bool tree, bool bytesChanged)
 {
     if (tree)
         meta_.invalidateTree(path);
     else
         meta_.invalidate(path);
     readAhead_.forget(path);
+    // Before the change is answered: no read after it may be served the old bytes, from
+    // the block cache or from a fetch that was under way.
+    if (bytesChanged && fetcher_)
+        fetcher_->invalidate(path, tree);
 }
 
 void CachingFileSystem::Core::changedCreated(const QByteArray &path, const FsResult<FsCreated> &r)
@@ -938,7 +947,7 @@ void CachingFileSystem::Core::commit(const QByteArray &path, FsDone<FsAttr> done
         if (writeBack_)
             return attrOf(path, std::move(done)); // nothing of ours to make durable
         inner_->commit(path, [self, path, done = std::move(done)](FsResult<FsAttr> r) {
-            self->changed(path);
+            self->changed(path, false, false); // the WRITEs already invalidated the bytes
             done(std::move(r));
         });
         return;
@@ -1172,7 +1181,7 @@ void CachingFileSystem::Core::rename(const QByteArray &fromDir, const QByteArray
                     }
                 }
             }
-            self->changed(from, true);
+            self->changed(from, true, false); // the bytes move along with the name
             self->changed(to, true);
             if ((r || localOnly) && self->dataCache_)
                 self->runOnPool([self, from, to] { self->store_.rename(from, to); });
@@ -1725,7 +1734,7 @@ void CachingFileSystem::link(const QByteArray &path, const QByteArray &toDir,
     auto core = core_;
     const QByteArray to = fsJoin(toDir, toName);
     core_->inner_->link(path, toDir, toName, [core, path, to, done = std::move(done)](FsResult<FsLinked> r) {
-        core->changed(path);
+        core->changed(path, false, false); // same bytes, one more name
         core->changed(to);
         done(std::move(r));
     });
