@@ -88,6 +88,92 @@ void BlockFetcher::prefetch(const QByteArray &path, const QByteArray &validator,
     readRange(entry, k, path, validator, block, offset, length, QByteArray(), false);
 }
 
+void BlockFetcher::prefetchAhead(const QByteArray &path, const QByteArray &validator,
+                                 uint64_t fileSize, const std::vector<uint32_t> &blocks)
+{
+    size_t i = 0;
+    while (i < blocks.size()) {
+        const uint32_t first = blocks[i];
+        if (uint64_t(first) * BlockStore::kBlockSize >= fileSize)
+            return;
+        if (c_.store && c_.store->has(path, validator, first)) {
+            ++i;
+            continue;
+        }
+        std::vector<Entry> run;
+        {
+            std::lock_guard lock(mutex_);
+            if (prefetches_ >= c_.maxPrefetches)
+                return;
+            // Contiguous blocks from `first`, stopping at one cached or in flight.
+            for (uint32_t b = first; i < blocks.size() && blocks[i] == b && run.size() < kRunBlocks
+                 && uint64_t(b) * BlockStore::kBlockSize < fileSize; ++i, ++b) {
+                const QByteArray k = key(path, b);
+                if (inFlight_.contains(k) || (b != first && c_.store && c_.store->has(path, validator, b)))
+                    break;
+                run.push_back(startLocked(k, true));
+            }
+            if (run.empty()) {
+                ++i; // `first` is in flight already
+                continue;
+            }
+            ++prefetches_;
+            // Only the first entry counts the prefetch (finish() releases it once).
+            for (size_t j = 1; j < run.size(); ++j)
+                run[j]->prefetch = false;
+        }
+        readRun(std::move(run), path, validator, first, fileSize, QByteArray(), false);
+    }
+}
+
+void BlockFetcher::readRun(std::vector<Entry> entries, const QByteArray &path,
+                           const QByteArray &validator, uint32_t first, uint64_t fileSize,
+                           QByteArray acc, bool changed)
+{
+    const uint64_t offset = uint64_t(first) * BlockStore::kBlockSize;
+    const uint64_t length = std::min<uint64_t>(uint64_t(entries.size()) * BlockStore::kBlockSize,
+                                               fileSize - offset);
+    auto alive = c_.keepAlive();
+    const uint64_t at = offset + uint64_t(acc.size());
+    const uint32_t want = uint32_t(length - uint64_t(acc.size()));
+    c_.inner->read(path, at, want,
+                   [this, alive, entries = std::move(entries), path, validator, first, fileSize,
+                    length, acc = std::move(acc), changed](FsResult<FsReadResult> r) mutable {
+                       if (r) {
+                           if (c_.counters)
+                               c_.counters->addBytesIn(uint64_t(r->data.size()));
+                           const FsAttr &attr = r->attr;
+                           const bool meaningful = !attr.version.isEmpty() || attr.mtime.sec != 0;
+                           if (meaningful && validatorFor(attr) != validator && !changed) {
+                               changed = true;
+                               if (c_.onRemoteChanged)
+                                   c_.onRemoteChanged(path, attr);
+                           }
+                           acc.append(r->data);
+                           if (uint64_t(acc.size()) < length && !r->eof && !r->data.isEmpty())
+                               return readRun(std::move(entries), path, validator, first,
+                                              fileSize, std::move(acc), changed);
+                       }
+                       for (size_t j = 0; j < entries.size(); ++j) {
+                           const uint32_t block = first + uint32_t(j);
+                           const QByteArray k = key(path, block);
+                           if (!r) {
+                               finish(entries[j], k, path, validator, block, r.error(), false);
+                               continue;
+                           }
+                           const uint64_t from = uint64_t(j) * BlockStore::kBlockSize;
+                           const uint64_t blockLength = std::min<uint64_t>(
+                               BlockStore::kBlockSize, fileSize - uint64_t(block) * BlockStore::kBlockSize);
+                           QByteArray part = uint64_t(acc.size()) > from
+                               ? acc.mid(qsizetype(from), qsizetype(blockLength))
+                               : QByteArray();
+                           // A short block (the file shrank) is served but not kept.
+                           const bool keep = !changed && uint64_t(part.size()) == blockLength;
+                           finish(entries[j], k, path, validator, block, std::move(part), keep);
+                       }
+                   });
+}
+
 BlockFetcher::Entry BlockFetcher::startLocked(const QByteArray &k, bool prefetch)
 {
     auto entry = std::make_shared<InFlight>();

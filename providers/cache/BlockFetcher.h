@@ -55,6 +55,13 @@ public:
     // too many prefetches are running.
     void prefetch(const QByteArray &path, const QByteArray &validator, uint64_t fileSize,
                   uint32_t block);
+    // The same for blocks ahead of a sequential reader (ascending): runs of up to
+    // kRunBlocks neighbours that are neither cached nor in flight are fetched with one
+    // remote read each (one ranged GET of 4 MiB instead of four of 1 MiB: per-request
+    // costs halve the throughput of 1 MiB GETs on a fast link), each run one prefetch.
+    static constexpr uint32_t kRunBlocks = 4;
+    void prefetchAhead(const QByteArray &path, const QByteArray &validator, uint64_t fileSize,
+                       const std::vector<uint32_t> &blocks);
 
     int prefetchesInFlight() const;
 
@@ -80,6 +87,10 @@ private:
     void readRange(const Entry &entry, const QByteArray &k, const QByteArray &path,
                    const QByteArray &validator, uint32_t block, uint64_t offset,
                    uint32_t length, QByteArray acc, bool changed);
+    // One remote read for blocks [first, first + entries.size()), then each block's finish.
+    void readRun(std::vector<Entry> entries, const QByteArray &path,
+                 const QByteArray &validator, uint32_t first, uint64_t fileSize,
+                 QByteArray acc, bool changed);
     void finish(const Entry &entry, const QByteArray &k, const QByteArray &path,
                 const QByteArray &validator, uint32_t block, FsResult<QByteArray> result,
                 bool keep);
