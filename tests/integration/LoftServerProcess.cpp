@@ -75,9 +75,15 @@ bool LoftServerProcess::start(const QString &sourceDir, const LoftServeOptions &
         args << QStringLiteral("--read-only");
     if (options.port != 0)
         args << QStringLiteral("--port") << QString::number(options.port);
-    args << sourceDir;
+    args << options.extraArguments << sourceDir;
 
     process_ = std::make_unique<QProcess>();
+    if (!options.environment.isEmpty()) {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const auto &[name, value] : options.environment)
+            env.insert(name, value);
+        process_->setProcessEnvironment(env);
+    }
 #ifdef Q_OS_LINUX
     // Should the test itself die (crash, CTest timeout), the server goes with it.
     process_->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });

@@ -1,10 +1,12 @@
 // READDIR and READDIRPLUS paging over a 5,000-entry directory with small pages, while the
 // directory changes between pages (entries added on disk and through NFS, entries
 // removed): every entry present from start to end appears exactly once, no name twice.
+// LOFT_TEST_SOURCE picks what is served (TestSource: local, webdav://, sftp://).
 
 #include "LoftServerProcess.h"
 #include "NfsTestClient.h"
 #include "TestFolder.h"
+#include "TestSource.h"
 
 #include <QDir>
 #include <QHash>
@@ -42,12 +44,12 @@ private:
     enum class Proc { Readdir, Readdirplus };
     enum class Change { Add, Remove };
 
-    QString disk(const QString &rel) const { return source_.path() + QLatin1Char('/') + rel; }
+    QString disk(const QString &rel) const { return source_.disk(rel); }
 
     // A directory of kEntries empty files; returns its handle and the names.
     bool makeBigDir(const QString &name, Fh *fh, QSet<QByteArray> *names)
     {
-        if (!QDir().mkpath(disk(name)))
+        if (!source_.makeDir(name))
             return false;
         for (int i = 0; i < kEntries; ++i) {
             const QByteArray n = "file-" + QByteArray::number(i).rightJustified(5, '0');
@@ -159,15 +161,17 @@ private:
             QVERIFY(removed.size() > 100);
     }
 
-    QTemporaryDir source_;
+    TestSource source_;
     LoftServerProcess server_;
     NfsTestClient client_;
 
 private slots:
     void initTestCase()
     {
-        QVERIFY(source_.isValid());
-        QVERIFY2(server_.start(source_.path()), qPrintable(server_.errorString()));
+        QString why;
+        QVERIFY2(source_.start(&why), qPrintable(why));
+        qInfo("source: %s", qPrintable(source_.name()));
+        QVERIFY2(source_.startServer(server_), qPrintable(server_.errorString()));
         QVERIFY2(client_.open(server_), qPrintable(client_.lastError()));
     }
 
