@@ -2,6 +2,7 @@
 
 #include "BlockStore.h"
 #include "CacheCounters.h"
+#include "CachePaths.h"
 
 namespace loft::cache {
 
@@ -42,12 +43,13 @@ void BlockFetcher::get(const QByteArray &path, const QByteArray &validator, uint
         std::unique_lock lock(mutex_);
         auto it = inFlight_.find(k);
         if (it != inFlight_.end()) {
-            if (it->ready) {
-                const QByteArray data = it->data;
+            InFlight &f = **it;
+            if (f.ready) {
+                const QByteArray data = f.data;
                 lock.unlock();
                 done(data, true);
             } else {
-                it->waiters.push_back(std::move(done));
+                f.waiters.push_back(std::move(done));
             }
             return;
         }
@@ -74,17 +76,133 @@ void BlockFetcher::prefetch(const QByteArray &path, const QByteArray &validator,
     if (c_.store && c_.store->has(path, validator, block))
         return;
     const QByteArray k = key(path, block);
+    Entry entry;
     {
         std::lock_guard lock(mutex_);
         if (inFlight_.contains(k) || prefetches_ >= c_.maxPrefetches)
             return;
-        InFlight f;
-        f.prefetch = true;
-        inFlight_.insert(k, std::move(f));
+        entry = startLocked(k, true);
         ++prefetches_;
     }
     const uint32_t length = uint32_t(std::min<uint64_t>(BlockStore::kBlockSize, fileSize - offset));
-    readRange(k, path, validator, block, offset, length, QByteArray(), false);
+    readRange(entry, k, path, validator, block, offset, length, QByteArray(), false);
+}
+
+void BlockFetcher::prefetchAhead(const QByteArray &path, const QByteArray &validator,
+                                 uint64_t fileSize, const std::vector<uint32_t> &blocks)
+{
+    size_t i = 0;
+    while (i < blocks.size()) {
+        const uint32_t first = blocks[i];
+        if (uint64_t(first) * BlockStore::kBlockSize >= fileSize)
+            return;
+        if (c_.store && c_.store->has(path, validator, first)) {
+            ++i;
+            continue;
+        }
+        std::vector<Entry> run;
+        {
+            std::lock_guard lock(mutex_);
+            if (prefetches_ >= c_.maxPrefetches)
+                return;
+            // Contiguous blocks from `first`, stopping at one cached or in flight.
+            for (uint32_t b = first; i < blocks.size() && blocks[i] == b && run.size() < kRunBlocks
+                 && uint64_t(b) * BlockStore::kBlockSize < fileSize; ++i, ++b) {
+                const QByteArray k = key(path, b);
+                if (inFlight_.contains(k) || (b != first && c_.store && c_.store->has(path, validator, b)))
+                    break;
+                run.push_back(startLocked(k, true));
+            }
+            if (run.empty()) {
+                ++i; // `first` is in flight already
+                continue;
+            }
+            ++prefetches_;
+            // Only the first entry counts the prefetch (finish() releases it once).
+            for (size_t j = 1; j < run.size(); ++j)
+                run[j]->prefetch = false;
+        }
+        readRun(std::move(run), path, validator, first, fileSize, QByteArray(), false);
+    }
+}
+
+void BlockFetcher::readRun(std::vector<Entry> entries, const QByteArray &path,
+                           const QByteArray &validator, uint32_t first, uint64_t fileSize,
+                           QByteArray acc, bool changed)
+{
+    const uint64_t offset = uint64_t(first) * BlockStore::kBlockSize;
+    const uint64_t length = std::min<uint64_t>(uint64_t(entries.size()) * BlockStore::kBlockSize,
+                                               fileSize - offset);
+    auto alive = c_.keepAlive();
+    const uint64_t at = offset + uint64_t(acc.size());
+    const uint32_t want = uint32_t(length - uint64_t(acc.size()));
+    c_.inner->read(path, at, want,
+                   [this, alive, entries = std::move(entries), path, validator, first, fileSize,
+                    length, acc = std::move(acc), changed](FsResult<FsReadResult> r) mutable {
+                       if (r) {
+                           if (c_.counters)
+                               c_.counters->addBytesIn(uint64_t(r->data.size()));
+                           const FsAttr &attr = r->attr;
+                           const bool meaningful = !attr.version.isEmpty() || attr.mtime.sec != 0;
+                           if (meaningful && validatorFor(attr) != validator && !changed) {
+                               changed = true;
+                               if (c_.onRemoteChanged)
+                                   c_.onRemoteChanged(path, attr);
+                           }
+                           acc.append(r->data);
+                           if (uint64_t(acc.size()) < length && !r->eof && !r->data.isEmpty())
+                               return readRun(std::move(entries), path, validator, first,
+                                              fileSize, std::move(acc), changed);
+                       }
+                       for (size_t j = 0; j < entries.size(); ++j) {
+                           const uint32_t block = first + uint32_t(j);
+                           const QByteArray k = key(path, block);
+                           if (!r) {
+                               finish(entries[j], k, path, validator, block, r.error(), false);
+                               continue;
+                           }
+                           const uint64_t from = uint64_t(j) * BlockStore::kBlockSize;
+                           const uint64_t blockLength = std::min<uint64_t>(
+                               BlockStore::kBlockSize, fileSize - uint64_t(block) * BlockStore::kBlockSize);
+                           QByteArray part = uint64_t(acc.size()) > from
+                               ? acc.mid(qsizetype(from), qsizetype(blockLength))
+                               : QByteArray();
+                           // A short block (the file shrank) is served but not kept.
+                           const bool keep = !changed && uint64_t(part.size()) == blockLength;
+                           finish(entries[j], k, path, validator, block, std::move(part), keep);
+                       }
+                   });
+}
+
+BlockFetcher::Entry BlockFetcher::startLocked(const QByteArray &k, bool prefetch)
+{
+    auto entry = std::make_shared<InFlight>();
+    entry->prefetch = prefetch;
+    // Taken before the remote read is sent: a change answered after this point makes
+    // the store refuse what this fetch brings back.
+    entry->since = c_.store ? c_.store->generation() : 0;
+    inFlight_.insert(k, entry);
+    return entry;
+}
+
+void BlockFetcher::invalidate(const QByteArray &path, bool tree)
+{
+    // Order matters: first the store (no fetch started from now on can be refused, none
+    // started before can be stored), then the entries (no reader joins old data).
+    if (c_.store && c_.store->invalidate(path, tree)) {
+        auto alive = c_.keepAlive();
+        runOnPool([this, alive] { c_.store->dropStale(); });
+    }
+    std::lock_guard lock(mutex_);
+    for (auto it = inFlight_.begin(); it != inFlight_.end();) {
+        const QByteArray entryPath = it.key().chopped(1 + qsizetype(sizeof(uint32_t)));
+        if (tree ? isWithinPath(entryPath, path) : entryPath == path) {
+            (*it)->detached = true;
+            it = inFlight_.erase(it);
+        } else {
+            ++it;
+        }
+    }
 }
 
 void BlockFetcher::fetchRemote(const QByteArray &path, const QByteArray &validator,
@@ -94,28 +212,29 @@ void BlockFetcher::fetchRemote(const QByteArray &path, const QByteArray &validat
     if (offset >= fileSize)
         return done(QByteArray(), true);
     const QByteArray k = key(path, block);
+    Entry entry;
     {
         std::unique_lock lock(mutex_);
         auto it = inFlight_.find(k);
         if (it != inFlight_.end()) {
-            if (it->ready) {
-                const QByteArray data = it->data;
+            InFlight &f = **it;
+            if (f.ready) {
+                const QByteArray data = f.data;
                 lock.unlock();
                 done(data, true);
             } else {
-                it->waiters.push_back(std::move(done));
+                f.waiters.push_back(std::move(done));
             }
             return;
         }
-        InFlight f;
-        f.waiters.push_back(std::move(done));
-        inFlight_.insert(k, std::move(f));
+        entry = startLocked(k, false);
+        entry->waiters.push_back(std::move(done));
     }
     const uint32_t length = uint32_t(std::min<uint64_t>(BlockStore::kBlockSize, fileSize - offset));
-    readRange(k, path, validator, block, offset, length, QByteArray(), false);
+    readRange(entry, k, path, validator, block, offset, length, QByteArray(), false);
 }
 
-void BlockFetcher::readRange(const QByteArray &k, const QByteArray &path,
+void BlockFetcher::readRange(const Entry &entry, const QByteArray &k, const QByteArray &path,
                              const QByteArray &validator, uint32_t block, uint64_t offset,
                              uint32_t length, QByteArray acc, bool changed)
 {
@@ -123,10 +242,10 @@ void BlockFetcher::readRange(const QByteArray &k, const QByteArray &path,
     const uint64_t at = offset + uint64_t(acc.size());
     const uint32_t want = length - uint32_t(acc.size());
     c_.inner->read(path, at, want,
-                   [this, alive, k, path, validator, block, offset, length, acc = std::move(acc),
-                    changed](FsResult<FsReadResult> r) mutable {
+                   [this, alive, entry, k, path, validator, block, offset, length,
+                    acc = std::move(acc), changed](FsResult<FsReadResult> r) mutable {
                        if (!r)
-                           return finish(k, path, validator, block, r.error(), false);
+                           return finish(entry, k, path, validator, block, r.error(), false);
                        if (c_.counters)
                            c_.counters->addBytesIn(uint64_t(r->data.size()));
                        const FsAttr &attr = r->attr;
@@ -138,34 +257,33 @@ void BlockFetcher::readRange(const QByteArray &k, const QByteArray &path,
                        }
                        acc.append(r->data);
                        if (uint32_t(acc.size()) < length && !r->eof && !r->data.isEmpty())
-                           return readRange(k, path, validator, block, offset, length,
-                                            std::move(acc), changed);
+                           return readRange(entry, k, path, validator, block, offset,
+                                            length, std::move(acc), changed);
                        // A short block (the file shrank) is served but not kept.
                        const bool keep = !changed && uint32_t(acc.size()) == length;
-                       finish(k, path, validator, block, std::move(acc), keep);
+                       finish(entry, k, path, validator, block, std::move(acc), keep);
                    });
 }
 
-void BlockFetcher::finish(const QByteArray &k, const QByteArray &path,
+void BlockFetcher::finish(const Entry &entry, const QByteArray &k, const QByteArray &path,
                           const QByteArray &validator, uint32_t block,
                           FsResult<QByteArray> result, bool keep)
 {
     std::vector<Callback> waiters;
-    const bool storing = keep && result.ok() && c_.store;
+    bool storing = keep && result.ok() && c_.store;
     {
         std::lock_guard lock(mutex_);
-        auto it = inFlight_.find(k);
-        if (it != inFlight_.end()) {
-            waiters = std::move(it->waiters);
-            if (it->prefetch)
-                --prefetches_;
-            if (storing) {
-                it->ready = true;
-                it->data = result.value();
-                it->prefetch = false;
-            } else {
-                inFlight_.erase(it);
-            }
+        waiters = std::move(entry->waiters);
+        entry->waiters.clear();
+        if (entry->prefetch)
+            --prefetches_;
+        entry->prefetch = false;
+        storing = storing && !entry->detached;
+        if (storing) {
+            entry->ready = true;
+            entry->data = result.value();
+        } else if (!entry->detached) {
+            inFlight_.remove(k);
         }
     }
     for (auto &w : waiters)
@@ -173,10 +291,12 @@ void BlockFetcher::finish(const QByteArray &k, const QByteArray &path,
     if (!storing)
         return;
     auto alive = c_.keepAlive();
-    runOnPool([this, alive, k, path, validator, block, data = result.value()] {
-        c_.store->store(path, validator, block, data);
+    runOnPool([this, alive, entry, k, path, validator, block, data = result.value()] {
+        c_.store->store(path, validator, block, data, entry->since);
         std::lock_guard lock(mutex_);
-        inFlight_.remove(k);
+        if (!entry->detached)
+            inFlight_.remove(k);
+        entry->data.clear();
     });
 }
 

@@ -336,7 +336,7 @@ bool BlockStore::has(const QByteArray &path, const QByteArray &validator, uint32
 {
     std::lock_guard lock(mutex_);
     const File *f = fileFor(path);
-    if (!f || f->validator != validator)
+    if (!f || f->validator != validator || f->stale)
         return false;
     auto b = f->blocks.constFind(block);
     return b != f->blocks.cend() && b->present;
@@ -352,7 +352,7 @@ std::optional<QByteArray> BlockStore::read(const QByteArray &path, const QByteAr
         if (!journal_.isOpen())
             return std::nullopt;
         File *f = fileFor(path);
-        if (!f)
+        if (!f || f->stale)
             return std::nullopt;
         if (f->validator != validator) {
             // The remote object changed: everything cached for it is worthless.
@@ -396,8 +396,9 @@ std::optional<QByteArray> BlockStore::read(const QByteArray &path, const QByteAr
     if (f == files_.end())
         return std::nullopt;
     auto b = f->blocks.find(block);
-    // Evicted (hole punched) or replaced while we read: what we read cannot be trusted.
-    if (b == f->blocks.end() || !b->present || b->crc != snapshot.crc)
+    // Evicted (hole punched), replaced or invalidated while we read: what we read cannot
+    // be trusted.
+    if (f->stale || b == f->blocks.end() || !b->present || b->crc != snapshot.crc)
         return std::nullopt;
     if (!good) {
         std::vector<Victim> victims;
@@ -456,7 +457,7 @@ BlockStore::Verification BlockStore::verifyAll()
 }
 
 bool BlockStore::store(const QByteArray &path, const QByteArray &validator, uint32_t block,
-                       const QByteArray &data)
+                       const QByteArray &data, std::optional<uint64_t> since)
 {
     if (data.isEmpty() || uint64_t(data.size()) > kBlockSize || validator.isEmpty())
         return false;
@@ -467,9 +468,11 @@ bool BlockStore::store(const QByteArray &path, const QByteArray &validator, uint
         std::lock_guard lock(mutex_);
         if (!journal_.isOpen())
             return false;
+        if (since && invalidatedSinceLocked(path, *since))
+            return false; // fetched before a change: may be the old bytes
         std::vector<Victim> victims;
         File *f = fileFor(path);
-        if (f && f->validator != validator) {
+        if (f && (f->validator != validator || f->stale)) {
             dropFileLocked(f->id, victims);
             f = nullptr;
         }
@@ -490,6 +493,8 @@ bool BlockStore::store(const QByteArray &path, const QByteArray &validator, uint
         }
         evictLocked(length, victims);
         punch(victims);
+        if (used_ + pinned_ + length > limit_)
+            return false; // the rest is reserved by stores in progress: never overshoot
         f = fileFor(path); // eviction may have dropped it
         if (!f)
             f = &defineFileLocked(path, validator);
@@ -521,6 +526,8 @@ bool BlockStore::store(const QByteArray &path, const QByteArray &validator, uint
     auto b = f->blocks.find(block);
     if (b == f->blocks.end() || b->present)
         return false;
+    if (f->stale)
+        ok = false; // invalidated while we wrote: these may be the old bytes
     if (!ok) {
         used_ -= b->length;
         f->blocks.erase(b);
@@ -537,7 +544,87 @@ bool BlockStore::store(const QByteArray &path, const QByteArray &validator, uint
     lru_.emplace(b->tick, std::make_pair(id, block));
     ++blockCount_;
     appendLocked(RecordWriter('B').u64(id).u32(block).u32(length).u32(crc).u64(b->tick).data());
+    // Pinned bytes may have grown while we wrote (a trim meanwhile could not evict this
+    // reservation): restore the limit now, this block last of all.
+    if (used_ + pinned_ > limit_) {
+        std::vector<Victim> victims;
+        evictLocked(0, victims);
+        punch(victims);
+        const auto kept = files_.constFind(id);
+        return kept != files_.cend() && kept->blocks.contains(block);
+    }
     return true;
+}
+
+uint64_t BlockStore::generation() const
+{
+    std::lock_guard lock(mutex_);
+    return generation_;
+}
+
+bool BlockStore::invalidatedSinceLocked(const QByteArray &path, uint64_t since) const
+{
+    if (since < generationFloor_)
+        return true;
+    if (invalidatedAt_.value(path) > since)
+        return true;
+    if (treeInvalidatedAt_.isEmpty())
+        return false;
+    for (QByteArray p = path;;) {
+        if (treeInvalidatedAt_.value(p) > since)
+            return true;
+        if (p.isEmpty())
+            return false;
+        const qsizetype slash = p.lastIndexOf('/');
+        p = slash < 0 ? QByteArray() : p.left(slash);
+    }
+}
+
+bool BlockStore::invalidate(const QByteArray &path, bool tree)
+{
+    std::lock_guard lock(mutex_);
+    const uint64_t now = ++generation_;
+    // Bounded memory: past this many entries, forget them and refuse every older fetch.
+    constexpr qsizetype kMaxRemembered = 100'000;
+    if (invalidatedAt_.size() + treeInvalidatedAt_.size() >= kMaxRemembered) {
+        invalidatedAt_.clear();
+        treeInvalidatedAt_.clear();
+        generationFloor_ = now;
+    }
+    (tree ? treeInvalidatedAt_ : invalidatedAt_).insert(path, now);
+    bool staled = false;
+    auto mark = [&](uint64_t id) {
+        auto f = files_.find(id);
+        if (f != files_.end() && !f->stale) {
+            f->stale = true;
+            staled = true;
+        }
+    };
+    if (tree) {
+        for (auto it = byPath_.cbegin(); it != byPath_.cend(); ++it)
+            if (isWithinPath(it.key(), path))
+                mark(*it);
+    } else if (auto it = byPath_.constFind(path); it != byPath_.cend()) {
+        mark(*it);
+    }
+    anyStale_ = anyStale_ || staled;
+    return staled;
+}
+
+void BlockStore::dropStale()
+{
+    std::lock_guard lock(mutex_);
+    if (!anyStale_)
+        return;
+    anyStale_ = false;
+    std::vector<uint64_t> ids;
+    for (const File &f : std::as_const(files_))
+        if (f.stale)
+            ids.push_back(f.id);
+    std::vector<Victim> victims;
+    for (uint64_t id : ids)
+        dropFileLocked(id, victims);
+    punch(victims);
 }
 
 void BlockStore::setPinnedBytes(uint64_t bytes)

@@ -28,8 +28,17 @@
 // are never evicted here; store() evicts least-recently-used blocks first so that cached
 // plus pinned bytes never exceed the limit, and refuses when even an empty store would.
 //
-// Thread-safe. Every method but has() and stats() does disk I/O: call them on a worker
-// pool. The index lock is never held across reading or writing block data.
+// Generations (memory only): invalidate() marks what a file has cached as stale at once
+// (no disk I/O, so the caller's thread can do it before answering a write), and
+// generation() is a snapshot to take before fetching a block: store() refuses data
+// fetched before a later invalidate() of that path (or a folder above it). That closes
+// the race of a fetch that read the old bytes, then completed after a write-through
+// WRITE or truncate: it would otherwise put the old bytes back. Stale files are dropped
+// from disk by dropStale() (on the pool) or replaced by the next store.
+//
+// Thread-safe. Every method but has(), stats(), generation() and invalidate() does disk
+// I/O: call them on a worker pool. The index lock is never held across reading or
+// writing block data.
 #pragma once
 
 #include "JournalFile.h"
@@ -75,9 +84,19 @@ public:
                                    uint32_t block, uint32_t offset = 0,
                                    uint32_t count = kBlockSize);
     // Stores a whole block (shorter only for a file's last block). False when it does not
-    // fit under the limit or the disk failed.
+    // fit under the limit, the disk failed, or (with `since`, a generation() taken before
+    // the data was fetched) the path was invalidated after `since`.
     bool store(const QByteArray &path, const QByteArray &validator, uint32_t block,
-               const QByteArray &data);
+               const QByteArray &data, std::optional<uint64_t> since = std::nullopt);
+
+    // The current generation, to pass to store() for data fetched from now on.
+    uint64_t generation() const;
+    // The remote bytes of path (or of everything beneath it, `tree`) changed or may have:
+    // what is cached for it stops being served now, and data fetched before now is not
+    // stored. True when cached blocks became stale (call dropStale() on the pool).
+    bool invalidate(const QByteArray &path, bool tree = false);
+    // Drops the files invalidate() made stale.
+    void dropStale();
 
     void setPinnedBytes(uint64_t bytes);
     void setLimit(uint64_t bytes);
@@ -116,6 +135,7 @@ private:
         QByteArray validator;
         QMap<uint32_t, Block> blocks;
         int reservations = 0;
+        bool stale = false; // invalidated: served never again, dropped soon
     };
     struct Victim {
         uint64_t id;
@@ -133,6 +153,8 @@ private:
     void appendLocked(const QByteArray &record);
     void compactLocked();
     uint64_t nextTickLocked() { return ++tick_; }
+    // Whether path (or a folder above it) was invalidated after generation `since`.
+    bool invalidatedSinceLocked(const QByteArray &path, uint64_t since) const;
 
     mutable std::mutex mutex_;
     QString dir_;
@@ -146,6 +168,11 @@ private:
     QHash<uint64_t, File> files_;
     QHash<QByteArray, uint64_t> byPath_;
     std::map<uint64_t, std::pair<uint64_t, uint32_t>> lru_; // tick -> (file id, block)
+    uint64_t generation_ = 0;
+    uint64_t generationFloor_ = 0; // every fetch from before it counts as invalidated
+    QHash<QByteArray, uint64_t> invalidatedAt_;     // path -> generation
+    QHash<QByteArray, uint64_t> treeInvalidatedAt_; // folder -> generation
+    bool anyStale_ = false;
 };
 
 } // namespace loft::cache

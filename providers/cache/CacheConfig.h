@@ -22,9 +22,10 @@ struct CacheConfig {
     // Retry of a failed upload: the first wait, doubled per failure up to the maximum.
     std::chrono::milliseconds retryMin{1000};
     std::chrono::milliseconds retryMax{60000};
-    // Sequential readers get up to this many blocks fetched ahead, in parallel.
-    int readAheadBlocks = 8;
-    // Remote block fetches in flight for read-ahead (demand reads are never held back).
+    // Sequential readers get up to this many blocks fetched ahead, in parallel, in runs
+    // of up to 4 blocks per remote read (BlockFetcher::prefetchAhead).
+    int readAheadBlocks = 16;
+    // Remote reads in flight for read-ahead (demand reads are never held back).
     int maxPrefetches = 8;
     int maxParallelUploads = 2;
     int diskThreads = 4;

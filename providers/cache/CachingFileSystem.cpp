@@ -34,6 +34,9 @@ using std::chrono::milliseconds;
 namespace {
 
 constexpr uint32_t kBlock = BlockStore::kBlockSize;
+// How often a write or truncate starts over when its staged copy was uploaded and dropped
+// under it (each time needs another upload to finish in that short window).
+constexpr int kStagedRetries = 3;
 constexpr int kFillParallelism = 4;
 constexpr int kMaxConflictAttempts = 50;
 const milliseconds kCountersTick{250};
@@ -115,10 +118,13 @@ public:
     void readdir(const QByteArray &dir, FsDone<QList<FsDirEntry>> done);
     // Data
     void read(const QByteArray &path, uint64_t offset, uint32_t count, FsDone<FsReadResult> done);
+    // `attempt`: a write or truncate whose staged copy was just uploaded and dropped
+    // (between finding it and changing it) starts over, a bounded number of times.
     void write(const QByteArray &path, uint64_t offset, const QByteArray &data,
-               FsStability stability, FsDone<FsWriteResult> done);
+               FsStability stability, FsDone<FsWriteResult> done, int attempt = 0);
     void commit(const QByteArray &path, FsDone<FsAttr> done);
-    void setattr(const QByteArray &path, const FsSetAttr &changes, FsDone<FsAttr> done);
+    void setattr(const QByteArray &path, const FsSetAttr &changes, FsDone<FsAttr> done,
+                 int attempt = 0);
     // Names
     void create(const QByteArray &dir, const QByteArray &name, FsCreateMode mode,
                 const FsSetAttr &initial, const QByteArray &verifier, FsDone<FsCreated> done);
@@ -127,7 +133,9 @@ public:
     void rename(const QByteArray &fromDir, const QByteArray &fromName, const QByteArray &toDir,
                 const QByteArray &toName, FsDone<FsRenamed> done);
     // A change made by the inner provider that we only need to forget about.
-    void changed(const QByteArray &path, bool tree = false);
+    // Something at path changed: drops cached metadata and, when its bytes may have
+    // changed (`bytesChanged`), cached blocks and fetches in flight.
+    void changed(const QByteArray &path, bool tree = false, bool bytesChanged = true);
     void changedCreated(const QByteArray &path, const FsResult<FsCreated> &r);
 
     void clearCache();
@@ -178,7 +186,8 @@ private:
     void finishStaging(uint64_t id, std::optional<FsError> error, FsAttr attr);
     std::optional<uint64_t> readyStagedId(const QByteArray &path, FsAttr *attr = nullptr);
     void dropStagedLocked(uint64_t id);
-    void applyStagedSetattr(uint64_t id, const FsSetAttr &changes, FsDone<FsAttr> done);
+    void applyStagedSetattr(uint64_t id, const QByteArray &path, const FsSetAttr &changes,
+                            FsDone<FsAttr> done, int attempt);
     void overlayStaged(const QByteArray &dir, QList<FsDirEntry> &entries);
     void publishStagedCounters();
     // The per-file list (CacheStats::uploads): built on the counters tick and for stats(),
@@ -415,10 +424,13 @@ void CachingFileSystem::Core::publishStagedCounters()
         files = readyCount_;
         total = stagedBytes_;
         inProgress = uint64_t(uploadsInProgress_);
+        // Under the lock: two publishers must not hand the store their totals in the
+        // opposite order of reading them (an old, smaller total would stay pinned and
+        // let the cache grow past the limit). The store's lock is only ever taken inside.
+        if (dataCache_)
+            store_.setPinnedBytes(total);
     }
     counters_.setStaged(total, files, total, inProgress);
-    if (dataCache_)
-        store_.setPinnedBytes(total);
 }
 
 void CachingFileSystem::Core::publishUploadList()
@@ -563,13 +575,17 @@ void CachingFileSystem::Core::overlayStaged(const QByteArray &dir, QList<FsDirEn
     }
 }
 
-void CachingFileSystem::Core::changed(const QByteArray &path, bool tree)
+void CachingFileSystem::Core::changed(const QByteArray &path, bool tree, bool bytesChanged)
 {
     if (tree)
         meta_.invalidateTree(path);
     else
         meta_.invalidate(path);
     readAhead_.forget(path);
+    // Before the change is answered: no read after it may be served the old bytes, from
+    // the block cache or from a fetch that was under way.
+    if (bytesChanged && fetcher_)
+        fetcher_->invalidate(path, tree);
 }
 
 void CachingFileSystem::Core::changedCreated(const QByteArray &path, const FsResult<FsCreated> &r)
@@ -694,8 +710,8 @@ void CachingFileSystem::Core::read(const QByteArray &path, uint64_t offset, uint
                                     (*shared)(b, std::move(data), allLocal->load());
                                 });
         }
-        for (uint32_t b : self->readAhead_.onRead(path, first, last, blockCount))
-            self->fetcher_->prefetch(path, validator, attr.size, b);
+        self->fetcher_->prefetchAhead(path, validator, attr.size,
+                                      self->readAhead_.onRead(path, first, last, blockCount));
     });
 }
 
@@ -947,7 +963,7 @@ void CachingFileSystem::Core::whenNotUploading(const QByteArray &root, std::func
 
 void CachingFileSystem::Core::write(const QByteArray &path, uint64_t offset,
                                     const QByteArray &data, FsStability stability,
-                                    FsDone<FsWriteResult> done)
+                                    FsDone<FsWriteResult> done, int attempt)
 {
     auto self = shared_from_this();
     if (!writeBack_) {
@@ -961,17 +977,23 @@ void CachingFileSystem::Core::write(const QByteArray &path, uint64_t offset,
         return;
     }
     ensureStaged(path, std::nullopt,
-                 [self, offset, data, stability, done = std::move(done)](FsResult<uint64_t> id) mutable {
+                 [self, path, offset, data, stability, attempt, done = std::move(done)](FsResult<uint64_t> id) mutable {
         if (!id)
             return done(id.error());
-        self->runOnPool([self, id = *id, offset, data, stability, done = std::move(done)] {
+        self->runOnPool([self, path, id = *id, offset, data, stability, attempt, done = std::move(done)]() mutable {
             FsWriteResult result;
             {
                 std::lock_guard lock(self->mutex_);
                 auto it = self->staged_.find(id);
-                if (it == self->staged_.end())
+                if (it == self->staged_.end()) {
+                    // Uploaded and dropped since ensureStaged found it: stage it anew.
+                    if (attempt < kStagedRetries)
+                        return self->write(path, offset, data, stability, std::move(done), attempt + 1);
                     return done(FsError::Stale);
+                }
                 result.before = it->q.attr;
+                // Before the bytes change: an upload reading them now is not the last one.
+                ++it->generation;
             }
             auto written = self->staging_.write(id, offset, data);
             if (!written)
@@ -1025,7 +1047,7 @@ void CachingFileSystem::Core::commit(const QByteArray &path, FsDone<FsAttr> done
         if (writeBack_)
             return attrOf(path, std::move(done)); // nothing of ours to make durable
         inner_->commit(path, [self, path, done = std::move(done)](FsResult<FsAttr> r) {
-            self->changed(path);
+            self->changed(path, false, false); // the WRITEs already invalidated the bytes
             done(std::move(r));
         });
         return;
@@ -1063,7 +1085,7 @@ void CachingFileSystem::Core::commit(const QByteArray &path, FsDone<FsAttr> done
 }
 
 void CachingFileSystem::Core::setattr(const QByteArray &path, const FsSetAttr &changes,
-                                      FsDone<FsAttr> done)
+                                      FsDone<FsAttr> done, int attempt)
 {
     auto self = shared_from_this();
     bool staged = false;
@@ -1082,7 +1104,7 @@ void CachingFileSystem::Core::setattr(const QByteArray &path, const FsSetAttr &c
     }
     // A staged file, or a truncation that makes one: size and times change locally; mode
     // and owner go to the remote.
-    ensureStaged(path, changes.size, [self, path, changes, done = std::move(done)](FsResult<uint64_t> id) mutable {
+    ensureStaged(path, changes.size, [self, path, changes, attempt, done = std::move(done)](FsResult<uint64_t> id) mutable {
         if (!id)
             return done(id.error());
         FsSetAttr remote;
@@ -1090,8 +1112,8 @@ void CachingFileSystem::Core::setattr(const QByteArray &path, const FsSetAttr &c
         remote.uid = changes.uid;
         remote.gid = changes.gid;
         if (remote.empty())
-            return self->applyStagedSetattr(*id, changes, std::move(done));
-        self->inner_->setattr(path, remote, [self, id = *id, changes, done = std::move(done)](FsResult<FsAttr> r) mutable {
+            return self->applyStagedSetattr(*id, path, changes, std::move(done), attempt);
+        self->inner_->setattr(path, remote, [self, path, id = *id, changes, attempt, done = std::move(done)](FsResult<FsAttr> r) mutable {
             if (!r)
                 return done(r.error());
             {
@@ -1103,16 +1125,28 @@ void CachingFileSystem::Core::setattr(const QByteArray &path, const FsSetAttr &c
                     it->q.baseVersion = r->version.isEmpty() ? it->q.baseVersion : r->version;
                 }
             }
-            self->applyStagedSetattr(id, changes, std::move(done));
+            self->applyStagedSetattr(id, path, changes, std::move(done), attempt);
         });
     });
 }
 
-void CachingFileSystem::Core::applyStagedSetattr(uint64_t id, const FsSetAttr &changes,
-                                                 FsDone<FsAttr> done)
+void CachingFileSystem::Core::applyStagedSetattr(uint64_t id, const QByteArray &path,
+                                                 const FsSetAttr &changes, FsDone<FsAttr> done,
+                                                 int attempt)
 {
     auto self = shared_from_this();
-    runOnPool([self, id, changes, done = std::move(done)] {
+    runOnPool([self, id, path, changes, attempt, done = std::move(done)]() mutable {
+        {
+            std::lock_guard lock(self->mutex_);
+            auto it = self->staged_.find(id);
+            if (it == self->staged_.end()) {
+                // Uploaded and dropped since ensureStaged found it: stage it anew.
+                if (attempt < kStagedRetries)
+                    return self->setattr(path, changes, std::move(done), attempt + 1);
+                return done(FsError::Stale);
+            }
+            ++it->generation; // before the bytes change, as in write()
+        }
         if (changes.size) {
             if (auto r = self->staging_.truncate(id, *changes.size); !r)
                 return done(r.error());
@@ -1268,7 +1302,7 @@ void CachingFileSystem::Core::rename(const QByteArray &fromDir, const QByteArray
                     }
                 }
             }
-            self->changed(from, true);
+            self->changed(from, true, false); // the bytes move along with the name
             self->changed(to, true);
             if ((r || localOnly) && self->dataCache_)
                 self->runOnPool([self, from, to] { self->store_.rename(from, to); });
@@ -1862,7 +1896,7 @@ void CachingFileSystem::link(const QByteArray &path, const QByteArray &toDir,
     auto core = core_;
     const QByteArray to = fsJoin(toDir, toName);
     core_->inner_->link(path, toDir, toName, [core, path, to, done = std::move(done)](FsResult<FsLinked> r) {
-        core->changed(path);
+        core->changed(path, false, false); // same bytes, one more name
         core->changed(to);
         done(std::move(r));
     });

@@ -79,9 +79,12 @@ bool LoftServerProcess::start(const QString &sourceDir, const LoftServeOptions &
 
     process_ = std::make_unique<QProcess>();
     if (!options.extraEnv.isEmpty()) {
-        QStringList env = QProcess::systemEnvironment();
-        env << options.extraEnv;
-        process_->setEnvironment(env);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const QString &pair : options.extraEnv) {
+            const qsizetype eq = pair.indexOf(QLatin1Char('='));
+            env.insert(pair.left(eq), eq < 0 ? QString() : pair.mid(eq + 1));
+        }
+        process_->setProcessEnvironment(env);
     }
 #ifdef Q_OS_LINUX
     // Should the test itself die (crash, CTest timeout), the server goes with it.

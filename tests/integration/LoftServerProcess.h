@@ -4,6 +4,8 @@
 #pragma once
 
 #include <QByteArray>
+#include <QList>
+#include <QPair>
 #include <QProcess>
 #include <QString>
 #include <QStringList>
@@ -19,8 +21,8 @@ struct LoftServeOptions {
     quint16 port = 0;        // 0: let the server choose
     QString stateDir;        // empty: a temporary directory owned by the process object
     QStringList wrapper;     // a command the server runs under (e.g. unshare ...), or none
-    QStringList extraArgs;   // more `loft serve` options (--max-connections 8, ...)
-    QStringList extraEnv;    // NAME=value pairs added to the server's environment
+    QStringList extraArgs;   // more `loft serve` options before the source (--max-connections 8, ...)
+    QStringList extraEnv;    // NAME=value pairs set in the server's environment (override)
 };
 
 class LoftServerProcess {
@@ -31,7 +33,8 @@ public:
     LoftServerProcess(const LoftServerProcess &) = delete;
     LoftServerProcess &operator=(const LoftServerProcess &) = delete;
 
-    // Starts `loft serve` on `sourceDir` and waits (bounded) for its URL line.
+    // Starts `loft serve` on `sourceDir` (a folder or a source URL) and waits (bounded)
+    // for its URL line.
     bool start(const QString &sourceDir, const LoftServeOptions &options = {});
     // Sends `signal` (SIGTERM by default), then waits (bounded) for the exit; true when it
     // exited normally with code 0.

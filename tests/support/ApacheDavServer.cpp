@@ -48,7 +48,7 @@ ApacheDavServer::ApacheDavServer(const Options &options)
     if (options.tls)
         name_ = QStringLiteral("apache-tls");
     confDir_ = dir_->path() + QStringLiteral("/conf");
-    root_ = dir_->path() + QStringLiteral("/www/dav");
+    root_ = options.root.isEmpty() ? dir_->path() + QStringLiteral("/www/dav") : options.root;
 }
 
 bool ApacheDavServer::available()
@@ -87,6 +87,15 @@ bool ApacheDavServer::writeConfig()
     if (runAsWwwData()) {
         for (const char *sub : {"run", "www", "www/dav", "www/dav/norange"})
             chownTree(base + QLatin1Char('/') + QLatin1String(sub));
+        if (!options_.root.isEmpty()) {
+            QProcess chown; // the whole given tree, as files made before the start are there
+            chown.start(QStringLiteral("chown"), {QStringLiteral("-R"),
+                                                  QStringLiteral("www-data:www-data"), root_});
+            if (!chown.waitForFinished(60000) || chown.exitCode() != 0) {
+                error_ = QStringLiteral("chown -R www-data %1 failed").arg(root_);
+                return false;
+            }
+        }
     }
 
     const QByteArray user = options_.user.toUtf8();
@@ -164,7 +173,10 @@ bool ApacheDavServer::writeConfig()
     conf += "DavLockDB \"" + b + "/run/davlock\"\n";
     conf += "DocumentRoot \"" + b + "/www\"\n";
     conf += "<Directory />\n  AllowOverride None\n  Require all denied\n</Directory>\n";
-    conf += "<Directory \"" + b + "/www/dav\">\n";
+    const QByteArray davDir = QFile::encodeName(root_);
+    if (!options_.root.isEmpty())
+        conf += "Alias /dav \"" + davDir + "\"\n";
+    conf += "<Directory \"" + davDir + "\">\n";
     conf += "  Dav On\n  Options None\n";
     switch (options_.auth) {
     case Auth::None:

@@ -23,6 +23,9 @@ public:
         bool tls = false;
         QString user = QStringLiteral("alice");
         QString password = QStringLiteral("wonder land");
+        // The folder to serve as /dav/ (made the server's, recursively); empty: a new one
+        // in the server's temporary folder (with the norange/ subfolder).
+        QString root;
     };
 
     explicit ApacheDavServer(const Options &options);

@@ -7,6 +7,8 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 
+#include <unistd.h>
+
 namespace loft::test {
 
 DavTestServer::DavTestServer(QString name, QString user, QString password)
@@ -44,7 +46,9 @@ bool DavTestServer::launch(const QString &program, const QStringList &arguments,
     // A small shell stands between: it stops the server when its stdin closes, which
     // happens on stop() and also when this test process dies however it dies, so no
     // server outlives its test (Apache drops privileges, so a parent-death signal
-    // would not survive).
+    // would not survive). Its own process group: a signal to the test's group (an e2e
+    // driver stopping its server command) must not stop the store behind the test's back.
+    process_->setChildProcessModifier([] { ::setpgid(0, 0); });
     process_->start(QStringLiteral("/bin/sh"),
                     QStringList{QStringLiteral("-c"),
                                 QStringLiteral("\"$0\" \"$@\" <&- & pid=$!; "

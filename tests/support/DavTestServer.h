@@ -31,6 +31,8 @@ public:
     QString name() const { return name_; }
     QString errorString() const { return error_; }
     quint16 port() const { return port_; }
+    // The port for the next start() (0: a free one); e.g. the port of a previous process.
+    void setPort(quint16 port) { port_ = port; }
     QString user() const { return user_; }
     QString password() const { return password_; }
     // The WebDAV folder's URL (ends in "/dav/"), without user info.

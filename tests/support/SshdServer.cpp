@@ -205,8 +205,12 @@ bool SshdServer::start(QString *error)
             port_ = freePort();
         sshd_ = std::make_unique<QProcess>();
         sshd_->setProcessChannelMode(QProcess::MergedChannels);
-        // A test that crashes must not leave sshd behind.
-        sshd_->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
+        // A test that crashes must not leave sshd behind. Its own process group: a signal
+        // to the test's group (an e2e driver stopping its server command) is not for sshd.
+        sshd_->setChildProcessModifier([] {
+            ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+            ::setpgid(0, 0);
+        });
         sshd_->start(QString::fromLatin1(kSshd),
                      {QStringLiteral("-D"), QStringLiteral("-e"), QStringLiteral("-f"),
                       dir_.path() + QStringLiteral("/sshd_config"), QStringLiteral("-p"),

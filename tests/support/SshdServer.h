@@ -44,6 +44,8 @@ public:
     bool replaceHostKey(QString *error);
 
     quint16 port() const { return port_; }
+    // The port for the next start() (0: a free one); e.g. the port of a previous process.
+    void setPort(quint16 port) { port_ = port; }
     QString host() const { return QStringLiteral("127.0.0.1"); }
     // A folder the tests serve, created empty.
     QString dataDir() const;

@@ -9,10 +9,15 @@
 
 namespace loft::test {
 
-void addVersion(FsAttr &a)
+void addVersion(FsAttr &a, bool coarse)
 {
     if (a.type != FsType::File && a.type != FsType::Directory)
         return;
+    if (coarse) {
+        a.version = "c" + QByteArray::number(qulonglong(a.size)) + "-"
+            + QByteArray::number(qulonglong(a.identity));
+        return;
+    }
     a.version = "v" + QByteArray::number(qlonglong(a.mtime.sec)) + "."
         + QByteArray::number(a.mtime.nsec) + "-" + QByteArray::number(qulonglong(a.size)) + "-"
         + QByteArray::number(qulonglong(a.identity));
@@ -20,27 +25,27 @@ void addVersion(FsAttr &a)
 
 namespace {
 template <class T>
-void versioned(T &) {}
-void versioned(FsAttr &a) { addVersion(a); }
-void versioned(FsReadResult &r) { addVersion(r.attr); }
-void versioned(FsWriteResult &r)
+void versioned(T &, bool) {}
+void versioned(FsAttr &a, bool c) { addVersion(a, c); }
+void versioned(FsReadResult &r, bool c) { addVersion(r.attr, c); }
+void versioned(FsWriteResult &r, bool c)
 {
-    addVersion(r.before);
-    addVersion(r.after);
+    addVersion(r.before, c);
+    addVersion(r.after, c);
 }
-void versioned(FsCreated &c) { addVersion(c.attr); }
-void versioned(FsLinked &l) { addVersion(l.attr); }
-void versioned(QList<FsDirEntry> &l)
+void versioned(FsCreated &x, bool c) { addVersion(x.attr, c); }
+void versioned(FsLinked &l, bool c) { addVersion(l.attr, c); }
+void versioned(QList<FsDirEntry> &l, bool c)
 {
     for (auto &e : l)
-        addVersion(e.attr);
+        addVersion(e.attr, c);
 }
 template <class T>
-FsDone<T> withVersion(FsDone<T> done)
+FsDone<T> withVersion(FsDone<T> done, bool coarse)
 {
-    return [done = std::move(done)](FsResult<T> r) {
+    return [done = std::move(done), coarse](FsResult<T> r) {
         if (r)
-            versioned(*r);
+            versioned(*r, coarse);
         done(std::move(r));
     };
 }
@@ -64,6 +69,7 @@ CacheTestRemote::CacheTestRemote(const QString &root)
 
 CacheTestRemote::~CacheTestRemote()
 {
+    releaseReadReplies();
     pool_.waitForDone();
 }
 
@@ -78,7 +84,7 @@ QByteArray CacheTestRemote::versionOf(const QByteArray &path) const
     a.size = uint64_t(st.st_size);
     a.identity = uint64_t(st.st_ino);
     a.mtime = FsTime{int64_t(st.st_mtim.tv_sec), uint32_t(st.st_mtim.tv_nsec)};
-    addVersion(a);
+    addVersion(a, coarseVersions.load());
     return a.version;
 }
 
@@ -90,7 +96,7 @@ void CacheTestRemote::call(FsDone<T> done, Go go)
             QThread::msleep(ulong(ms));
         if (unavailable)
             return done(FsError::Unavailable);
-        go(withVersion(std::move(done)));
+        go(withVersion(std::move(done), coarseVersions.load()));
     });
 }
 
@@ -138,9 +144,38 @@ void CacheTestRemote::read(const QByteArray &path, uint64_t offset, uint32_t cou
         local_->read(path, offset, count, [this, d = std::move(d)](FsResult<FsReadResult> r) {
             if (r)
                 calls.readBytes += uint64_t(r->data.size());
+            {
+                // Read now, answered later: the bytes of this moment reach the caller
+                // after whatever the test does meanwhile.
+                QMutexLocker lock(&heldMutex_);
+                if (holdReadReplies) {
+                    held_.push_back([d = std::move(d), r = std::move(r)]() mutable {
+                        d(std::move(r));
+                    });
+                    return;
+                }
+            }
             d(std::move(r));
         });
     });
+}
+
+int CacheTestRemote::heldReadReplies() const
+{
+    QMutexLocker lock(&heldMutex_);
+    return int(held_.size());
+}
+
+void CacheTestRemote::releaseReadReplies()
+{
+    std::vector<std::function<void()>> replies;
+    {
+        QMutexLocker lock(&heldMutex_);
+        holdReadReplies = false;
+        replies.swap(held_);
+    }
+    for (auto &reply : replies)
+        reply();
 }
 
 void CacheTestRemote::write(const QByteArray &path, uint64_t offset, const QByteArray &data,

@@ -12,6 +12,8 @@
 #include <QThreadPool>
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <vector>
 #include <memory>
 
 namespace loft::test {
@@ -34,6 +36,14 @@ public:
     std::atomic<bool> randomWrites{false};
     std::atomic<bool> hasUpload{true};
     std::atomic<int> latencyMs{0};
+    // Versions that an in-place write of the same size does not change (as SFTP's
+    // whole-second mtime within one second): size and inode only.
+    std::atomic<bool> coarseVersions{false};
+    // Remote reads happen at once but their answers wait for releaseReadReplies(): a
+    // gate to order "read the old bytes" before something else deterministically.
+    std::atomic<bool> holdReadReplies{false};
+    int heldReadReplies() const;
+    void releaseReadReplies(); // also stops holding
     QString root() const { return root_; }
     // The version the adapter reports for a file on disk ("" when it is missing).
     QByteArray versionOf(const QByteArray &path) const;
@@ -77,9 +87,11 @@ private:
     std::unique_ptr<LocalFileSystem> local_;
     QThreadPool pool_;
     QMutex uploadMutex_;
+    mutable QMutex heldMutex_;
+    std::vector<std::function<void()>> held_;
 };
 
 // The version attribute the adapter gives to local attributes.
-void addVersion(FsAttr &attr);
+void addVersion(FsAttr &attr, bool coarse = false);
 
 } // namespace loft::test

@@ -60,6 +60,37 @@ private slots:
         QCOMPARE(s.stats().files, uint64_t(0));
     }
 
+    // Generations: data fetched before an invalidate() of its path (or a folder above it)
+    // is refused, and what was cached stops serving at once, before any disk work.
+    void invalidateRefusesOlderFetchesAndHidesBlocks()
+    {
+        QTemporaryDir dir;
+        BlockStore s;
+        QVERIFY(s.open(dir.path(), 16 * B, nullptr));
+        QVERIFY(s.store("d/a", "v", 0, block('o')));
+        const uint64_t before = s.generation();
+        QVERIFY(s.invalidate("d/a"));   // blocks became stale
+        QVERIFY(!s.has("d/a", "v", 0)); // same validator, still not served
+        QVERIFY(!s.read("d/a", "v", 0));
+        QVERIFY(!s.store("d/a", "v", 1, block('o'), before)); // fetched before: refused
+        QVERIFY(!s.invalidate("d/a"));  // nothing more to make stale
+        s.dropStale();
+        QCOMPARE(s.stats().usedBytes, uint64_t(0));
+        const uint64_t after = s.generation();
+        QVERIFY(s.store("d/a", "v", 0, block('n'), after)); // fetched after: kept
+        QCOMPARE(*s.read("d/a", "v", 0), block('n'));
+        // Another file's fetches are not affected; a folder's invalidation covers its files.
+        QVERIFY(s.store("d/b", "v", 0, block('b'), before));
+        const uint64_t beforeTree = s.generation();
+        QVERIFY(s.invalidate("d", true));
+        QVERIFY(!s.has("d/a", "v", 0) && !s.has("d/b", "v", 0));
+        QVERIFY(!s.store("d/c", "v", 0, block('c'), beforeTree));
+        QVERIFY(s.store("e", "v", 0, block('e'), beforeTree));
+        // Without a generation (data known to be current, e.g. just uploaded) it stores.
+        QVERIFY(s.store("d/a", "v", 0, block('u')));
+        QCOMPARE(*s.read("d/a", "v", 0), block('u'));
+    }
+
     void leastRecentlyUsedGoesFirstAndLimitHolds()
     {
         QTemporaryDir dir;

@@ -47,6 +47,9 @@ fail() {
   echo "$BATTERY.$1" >>/tmp/loft-failed
 }
 skip() { echo "CHECK $BATTERY.$1 SKIP $(printf '%s' "${2:-skipped}" | _one_line)"; }
+# store_is KIND...: the source served (LOFT_SOURCE_KIND from run.conf: local, webdav or
+# sftp) is one of KIND; for checks that cannot hold for a remote store (then: skip, saying why).
+store_is() { for _k in "$@"; do [ "${LOFT_SOURCE_KIND:-local}" = "$_k" ] && return 0; done; return 1; }
 
 # Every check first prints `BEGIN <battery>.<name> <uptime>`, so a check that hangs is named
 # by the host, which also reports the slowest stretches between two BEGINs.
