@@ -31,6 +31,7 @@ RpcRecordReader::Status RpcRecordReader::next(QByteArray &record)
         if (partial_.size() + length > maxRecord_) {
             broken_ = true;
             buffer_.clear();
+            pos_ = 0;
             partial_.clear();
             return Status::TooLarge;
         }
