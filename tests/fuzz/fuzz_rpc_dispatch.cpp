@@ -1,7 +1,11 @@
 // libFuzzer target: whole RPC calls as the server takes them off a connection -- the
 // call header and credentials (AUTH_NONE / AUTH_SYS / others) decoded by RpcDispatcher,
-// then the real portmapper, MOUNT and NFSv3 programs over a read-only local export, so
-// the argument decoders and the handlers behind them run on what the fuzzer makes.
+// then the real portmapper, MOUNT and NFSv3 programs over a local export, so the
+// argument decoders and the handlers behind them run on what the fuzzer makes.
+// Built twice: fuzz_rpc_dispatch serves the folder read-only (every input meets the same
+// tree, so a finding replays exactly); fuzz_rpc_dispatch_rw (LOFT_FUZZ_WRITABLE) lets
+// the calls change it, reaching the CREATE/WRITE/RENAME/REMOVE paths behind the ROFS
+// check -- there the tree an input meets depends on the inputs before it.
 //
 // The input is one RPC record (without its record mark). It travels through a
 // socketpair into a real RpcConnection, like a client's call. Checked for every input:
@@ -41,7 +45,13 @@
 
 using namespace loft;
 
+#ifndef LOFT_FUZZ_WRITABLE
+#define LOFT_FUZZ_WRITABLE 0
+#endif
+
 namespace {
+
+constexpr bool kWritable = LOFT_FUZZ_WRITABLE;
 
 [[noreturn]] void propertyFailed(const char *what)
 {
@@ -84,7 +94,7 @@ void setUp()
     writeFile(root + QStringLiteral("/sub/b.bin"), QByteArray(4096, 'b'));
     QFile::link(QString::fromLatin1(fuzz::kFileA), root + QStringLiteral("/link"));
 
-    h->fs = std::make_shared<LocalFileSystem>(root, /*readOnly=*/true);
+    h->fs = std::make_shared<LocalFileSystem>(root, /*readOnly=*/!kWritable);
     if (!h->fs->isValid())
         propertyFailed("cannot open the served folder");
     NfsExportConfig config;
@@ -92,7 +102,7 @@ void setUp()
     config.exportPath = fuzz::kExportPath;
     config.exportId = fuzz::kExportId;
     config.handleKey = fuzz::kHandleKey;
-    config.readOnly = true;
+    config.readOnly = !kWritable;
     h->ex = std::make_unique<NfsExport>(config, &h->serverObject);
     QString error;
     if (!h->ex->open(&error))

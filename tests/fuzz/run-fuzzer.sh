@@ -57,7 +57,7 @@ else
   echo "---- last lines of the libFuzzer log ----"
   tail -n 80 "$work/log"
   echo "---- artifacts in $artifacts ----"
-  ls -l "$artifacts" | grep -F -- "$name-" || true
+  find "$artifacts" -maxdepth 1 -name "$name-*" -printf "%p (%s bytes)\n"
 fi
 summary="$name: ${inputs:-?} inputs in ${seconds}s, ${speed:-?} execs/s, ${cov:-cov ?}, +${added:-?} new inputs (scratch corpus $corpus), peak RSS ${rss:-?} MB, seed ${seed:-?}: $result"
 echo "$summary"
