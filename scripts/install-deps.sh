@@ -21,6 +21,8 @@ TEST_PACKAGES=(
   xvfb xauth trayer imagemagick dbus dbus-x11 gnome-keyring libsecret-tools
   # benchmarks' peer server
   nfs-ganesha nfs-ganesha-vfs rpcbind iperf3
+  # fuzzing (tests/fuzz): clang with libFuzzer and the sanitizer runtimes
+  clang-14 libclang-rt-14-dev
 )
 
 packages=("${BUILD_PACKAGES[@]}")
