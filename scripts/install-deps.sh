@@ -27,6 +27,8 @@ TEST_PACKAGES=(
   # access tests (tests/load/tst_access): ps as a second account; useradd, runuser,
   # prlimit and mount come with Debian's essential passwd, util-linux and mount
   procps
+  # fuzzing (tests/fuzz): clang with libFuzzer and the sanitizer runtimes
+  clang-14 libclang-rt-14-dev
 )
 
 packages=("${BUILD_PACKAGES[@]}")

@@ -64,6 +64,7 @@ RpcRecordReader::Status RpcRecordReader::next(QByteArray &record)
         if (filled_ + length > maxRecord_) {
             broken_ = true;
             buffer_.clear();
+            pos_ = 0;
             partial_.clear();
             filled_ = 0;
             return Status::TooLarge;

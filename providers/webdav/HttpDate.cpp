@@ -99,6 +99,8 @@ std::optional<int64_t> parseHttpDate(QByteArrayView text)
             if (day < 0 && t.size() <= 2 && year < 0) {
                 day = int(value);
             } else if (year < 0) {
+                if (t.size() > 4) // HTTP years have 2 or 4 digits; more would overflow below
+                    return std::nullopt;
                 year = value;
                 if (t.size() == 2) // RFC 850: two-digit year (RFC 9110: 50 years rule)
                     year += year < 70 ? 2000 : 1900;

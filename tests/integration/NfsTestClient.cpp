@@ -18,6 +18,17 @@ namespace loft::test {
 
 namespace {
 
+// libnfs decodes READDIR / READDIRPLUS entries into a buffer with 4-byte alignment,
+// while entry3 and entryplus3 hold 64-bit fields (UBSan's alignment check stops there):
+// copy each entry out before reading it.
+template <class T>
+T loadUnaligned(const T *p)
+{
+    T v;
+    std::memcpy(static_cast<void *>(&v), static_cast<const void *>(p), sizeof v);
+    return v;
+}
+
 // The argument structs take mutable pointers; libnfs only reads them while encoding.
 void setFh(nfs_fh3 &out, const Fh &fh)
 {
@@ -684,8 +695,11 @@ ReaddirRes NfsTestClient::readdir(const Fh &dir, uint64_t cookie, const QByteArr
              const READDIR3resok &ok = res->READDIR3res_u.resok;
              r.verf = QByteArray(ok.cookieverf, NFS3_COOKIEVERFSIZE);
              r.eof = ok.reply.eof;
-             for (const entry3 *e = ok.reply.entries; e; e = e->nextentry)
-                 r.entries.append(DirEntry{e->fileid, QByteArray(e->name), e->cookie, {}, {}});
+             for (const entry3 *p = ok.reply.entries; p;) {
+                 const entry3 e = loadUnaligned(p);
+                 r.entries.append(DirEntry{e.fileid, QByteArray(e.name), e.cookie, {}, {}});
+                 p = e.nextentry;
+             }
          });
     return r;
 }
@@ -710,10 +724,13 @@ ReaddirRes NfsTestClient::readdirplus(const Fh &dir, uint64_t cookie, const QByt
              const READDIRPLUS3resok &ok = res->READDIRPLUS3res_u.resok;
              r.verf = QByteArray(ok.cookieverf, NFS3_COOKIEVERFSIZE);
              r.eof = ok.reply.eof;
-             for (const entryplus3 *e = ok.reply.entries; e; e = e->nextentry)
-                 r.entries.append(DirEntry{e->fileid, QByteArray(e->name), e->cookie,
-                                           fromPostOp(e->name_attributes),
-                                           fromPostOpFh(e->name_handle)});
+             for (const entryplus3 *p = ok.reply.entries; p;) {
+                 const entryplus3 e = loadUnaligned(p);
+                 r.entries.append(DirEntry{e.fileid, QByteArray(e.name), e.cookie,
+                                           fromPostOp(e.name_attributes),
+                                           fromPostOpFh(e.name_handle)});
+                 p = e.nextentry;
+             }
          });
     return r;
 }

@@ -303,6 +303,12 @@ void TestWebDavPropfind::httpDates_data()
     QTest::newRow("garbage") << QByteArray("yesterday") << qint64(-1);
     QTest::newRow("no time") << QByteArray("Sun, 06 Nov 1994 GMT") << qint64(-1);
     QTest::newRow("empty") << QByteArray() << qint64(-1);
+    // Found by fuzz_propfind: a year this long overflowed the seconds (undefined behaviour).
+    QTest::newRow("huge year") << QByteArray("Sun, 06 Nov 37265840219666431 08:49:37 GMT")
+                               << qint64(-1);
+    QTest::newRow("five-digit year") << QByteArray("Sun, 06 Nov 10000 08:49:37 GMT") << qint64(-1);
+    QTest::newRow("last four-digit year") << QByteArray("Fri, 31 Dec 9999 23:59:59 GMT")
+                                          << qint64(253402300799);
 }
 void TestWebDavPropfind::httpDates()
 {

@@ -863,7 +863,14 @@ void TestWebDavProvider::largeUploadStreams()
     const qint64 growthMiB = (rssPeak - rssBefore) / 1024;
     qInfo("PUT of %lld MiB: %lld ms (%.0f MiB/s), peak RSS growth %lld MiB", kSize >> 20, ms,
           double(kSize >> 20) * 1000.0 / double(std::max<qint64>(ms, 1)), growthMiB);
+#if defined(__SANITIZE_ADDRESS__)
+    // ASan's quarantine keeps every freed buffer for a while (up to 256 MiB), so RSS
+    // grows with the bytes sent even when the body streams: the bound is checked by the
+    // ordinary build only.
+    qInfo("RSS bound not checked under AddressSanitizer");
+#else
     QVERIFY2(growthMiB < 24, "the upload body was not streamed");
+#endif
 }
 
 void TestWebDavProvider::getThroughput()

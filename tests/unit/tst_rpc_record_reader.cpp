@@ -155,6 +155,20 @@ private slots:
         QCOMPARE(r.next(rec), RpcRecordReader::Status::TooLarge);
     }
 
+    // Found by fuzz_rpc_record_reader: after TooLarge the reader dropped its buffer but
+    // kept its read position, so buffered() went negative.
+    void nothingBufferedAfterTooLarge()
+    {
+        RpcRecordReader r(10);
+        r.feed(fragment("123456", false) + fragment("7890X", true));
+        QByteArray rec;
+        QCOMPARE(r.next(rec), RpcRecordReader::Status::TooLarge);
+        QCOMPARE(r.buffered(), 0);
+        r.feed(fragment("more", true));
+        QCOMPARE(r.next(rec), RpcRecordReader::Status::TooLarge);
+        QCOMPARE(r.buffered(), 0);
+    }
+
     void recordAtTheCapIsAccepted()
     {
         RpcRecordReader r(10);
