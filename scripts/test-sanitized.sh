@@ -26,7 +26,10 @@ run_asan() {
   # Only what the selected tests need (the GUI, e2e and benchmark targets are not built).
   local select=(-L 'unit|integration' -LE 'e2e|gui|bench')
   local targets
-  targets=$(ctest --test-dir "$dir" -N "${select[@]}" | sed -n 's/^ *Test *#[0-9]*: //p')
+  # The executables the tests run (one executable may back several tests, e.g. the
+  # tst_nfs_*_webdav/_sftp variants and the per-case fault tests).
+  targets=$(ctest --test-dir "$dir" -N -V "${select[@]}" \
+    | sed -n 's|^[0-9]*: Test command: \([^ ]*\).*|\1|p' | xargs -n1 basename | sort -u)
   # shellcheck disable=SC2086 # one target per word
   cmake --build "$dir" -j "$jobs" --target $targets
 
