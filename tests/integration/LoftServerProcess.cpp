@@ -1,5 +1,7 @@
 #include "LoftServerProcess.h"
 
+#include <QFile>
+
 #include <QDeadlineTimer>
 #include <QRegularExpression>
 
@@ -39,8 +41,9 @@ qint64 LoftServerProcess::pid() const
 
 QByteArray LoftServerProcess::serverLog()
 {
-    if (process_)
-        log_ += process_->readAllStandardError();
+    QFile file(logPath_);
+    if (!logPath_.isEmpty() && file.open(QIODevice::ReadOnly))
+        log_ = file.readAll();
     return log_;
 }
 
@@ -97,6 +100,9 @@ bool LoftServerProcess::start(const QString &sourceDir, const LoftServeOptions &
         process_->setProgram(options.wrapper.first());
         process_->setArguments(options.wrapper.mid(1) + QStringList{loftBinary()} + args);
     }
+    logDir_ = std::make_unique<QTemporaryDir>();
+    logPath_ = logDir_->filePath(QStringLiteral("serve.log"));
+    process_->setStandardErrorFile(logPath_);
     process_->start();
     if (!process_->waitForStarted(kStartTimeoutMs)) {
         error_ = QStringLiteral("cannot start %1: %2").arg(process_->program(),

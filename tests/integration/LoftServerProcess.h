@@ -54,7 +54,9 @@ public:
     QString libnfsUrl() const;
     QString stateDir() const { return stateDir_; }
     QString sourceDir() const { return sourceDir_; }
-    // Everything the server wrote on stderr so far.
+    // Everything the server wrote on stderr so far. Its stderr goes to a file, not a pipe:
+    // a test busy in blocking calls (libnfs) would otherwise let the pipe fill up and the
+    // server block on its next log line (seen with -v: uploads stalled).
     QByteArray serverLog();
 
 private:
@@ -67,6 +69,8 @@ private:
     QByteArray exportPath_;
     QString error_;
     QByteArray log_;
+    std::unique_ptr<QTemporaryDir> logDir_; // holds the stderr file of the last start
+    QString logPath_;
 };
 
 // The loft executable under test (set by CMake).

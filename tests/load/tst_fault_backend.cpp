@@ -368,28 +368,36 @@ private slots:
         // Restart once more: the queue drains, every committed file arrives complete.
         LoftServerProcess server;
         QVERIFY2(server.start(source, o), qPrintable(server.errorString()));
-        QDeadlineTimer deadline(90'000);
-        QStringList missing;
+        QDeadlineTimer deadline(180'000);
         // A committed file counts as on the remote under its name or, for the known
         // self-conflict bug, under a conflict-copy name "fN (conflict DATE TIME).bin".
-        QStringList misfiled;
-        do {
-            missing.clear();
-            misfiled.clear();
+        // Each round looks again only at the files not found yet.
+        QStringList missing, misfiled;
+        for (auto it = committed.cbegin(); it != committed.cend(); ++it)
+            missing << QString::fromLatin1(it.key());
+        for (;;) {
             const QStringList names = apache_->list(QStringLiteral("kill"));
-            for (auto it = committed.cbegin(); it != committed.cend(); ++it) {
-                const QString name = QString::fromLatin1(it.key());
-                if (apache_->readFile(QStringLiteral("kill/") + name) == it.value())
+            QStringList still;
+            for (const QString &name : std::as_const(missing)) {
+                const QByteArray &want = committed.value(name.toLatin1());
+                if (apache_->readFile(QStringLiteral("kill/") + name) == want)
                     continue;
                 const QString stem = name.chopped(4) + QStringLiteral(" (conflict ");
                 bool copied = false;
                 for (const QString &n : names)
-                    copied = copied || (n.startsWith(stem) && apache_->readFile(QStringLiteral("kill/") + n) == it.value());
-                (copied ? misfiled : missing) << name;
+                    copied = copied || (n.startsWith(stem) && apache_->readFile(QStringLiteral("kill/") + n) == want);
+                if (copied)
+                    misfiled << name;
+                else
+                    still << name;
             }
-            if (!missing.isEmpty())
-                QThread::msleep(500);
-        } while (!missing.isEmpty() && !deadline.hasExpired());
+            missing = still;
+            if (missing.isEmpty() || deadline.hasExpired())
+                break;
+            // Waits with the event loop running: the server's stderr (-v) is read by the
+            // QProcess in this thread, and a full pipe would stall the server's uploads.
+            QTest::qWait(500);
+        }
         qint64 bytes = 0;
         for (const QByteArray &v : committed)
             bytes += v.size();
