@@ -27,9 +27,15 @@ run_asan() {
   local select=(-L 'unit|integration' -LE 'e2e|gui|bench')
   local targets
   # The executables the tests run (one executable may back several tests, e.g. the
-  # tst_nfs_*_webdav/_sftp variants and the per-case fault tests).
-  targets=$(ctest --test-dir "$dir" -N -V "${select[@]}" \
-    | sed -n 's|^[0-9]*: Test command: \([^ ]*\).*|\1|p' | xargs -n1 basename | sort -u)
+  # tst_nfs_*_webdav/_sftp variants and the per-case fault tests), read from the
+  # generated CTestTestfile.cmake files: ctest itself names no command for an executable
+  # that is not built yet.
+  local names name
+  names=$(ctest --test-dir "$dir" -N "${select[@]}" | sed -n 's/^ *Test *#[0-9]*: //p')
+  targets=$(for name in $names; do
+      grep -rh --include=CTestTestfile.cmake -F "add_test([=[$name]=]" "$dir" \
+        | sed -n 's/^add_test(\[=\[[^]]*\]=\] "\([^"]*\)".*/\1/p'
+    done | xargs -n1 basename | sort -u)
   # shellcheck disable=SC2086 # one target per word
   cmake --build "$dir" -j "$jobs" --target $targets
 

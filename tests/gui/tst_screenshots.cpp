@@ -283,7 +283,7 @@ private slots:
         QVERIFY2((error = write("Design/Homepage mockup v4.fig", qint64(48) << 20)).isEmpty(), qPrintable(error));
         QVERIFY2((error = write("Photos/2024-06 Offsite/IMG_4821.jpg", qint64(14) << 20)).isEmpty(), qPrintable(error));
         QVERIFY2((error = write("Notes/Meeting 2024-06-14.md", 12400)).isEmpty(), qPrintable(error));
-        dav.throttle(50, 500); // a slow server, until an upload is a third of the way
+        dav.throttle(2, 200); // a slow server, until an upload is a third of the way
         auto uploading = [&] {
             const MountSnapshot *s = app.mounts()->find(id);
             for (const UploadItem &u : s->uploads)

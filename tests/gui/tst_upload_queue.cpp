@@ -173,9 +173,10 @@ private slots:
         startApp(2000);
         const QByteArray data = pattern(qint64(64) << 20, 7);
         writeThroughNfs("big.bin", data);
-        // A slow server (running a tenth of the time) until the table shows the upload part
-        // way, then held still so that it stands there while we look.
-        dav_->throttle(100, 1000);
+        // A slow server (running 2 ms of every 200: on a quiet machine a 100 ms slice moved
+        // the whole 64 MiB between two samples) until the table shows the upload part way,
+        // then held still so that it stands there while we look.
+        dav_->throttle(2, 200);
         StatusWindow *w = app_->statusWindow();
         QTRY_VERIFY_WITH_TIMEOUT(rowFor(w, QStringLiteral("big.bin")).has_value(), 10000);
         QTRY_VERIFY_WITH_TIMEOUT(rowFor(w, QStringLiteral("big.bin")).value_or(Row{}).fraction >= 0.1, 60000);
@@ -191,7 +192,7 @@ private slots:
         QCOMPARE(snapshot().queuedUploads, 1);
 
         // Let it go on, still slowly: the progress only rises, then the row leaves the table.
-        dav_->throttle(20, 500);
+        dav_->throttle(2, 200);
         double last = partial.fraction;
         int rises = 0;
         QElapsedTimer clock;
@@ -225,7 +226,7 @@ private slots:
         startApp(300);
         const QByteArray data = pattern(qint64(32) << 20, 9);
         writeThroughNfs("moving.bin", data);
-        dav_->throttle(50, 1000);
+        dav_->throttle(2, 200);
         StatusWindow *w = app_->statusWindow();
         QTRY_VERIFY_WITH_TIMEOUT(rowFor(w, QStringLiteral("moving.bin")).value_or(Row{}).fraction > 0, 60000);
         bool done = false;

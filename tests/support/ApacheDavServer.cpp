@@ -245,6 +245,7 @@ void ApacheDavServer::throttle(int runMs, int periodMs)
     }
     throttle_ = std::make_unique<QTimer>();
     throttle_->setSingleShot(true);
+    throttle_->setTimerType(Qt::PreciseTimer); // slices of a few ms
     auto frozen = std::make_shared<bool>(false);
     QObject::connect(throttle_.get(), &QTimer::timeout, [this, frozen, runMs, periodMs] {
         *frozen = !*frozen;
