@@ -4,6 +4,7 @@
 #include "BlockStore.h"
 #include "CachePaths.h"
 #include "ConflictNamer.h"
+#include "LinkGroups.h"
 #include "MetadataCache.h"
 #include "ReadAhead.h"
 #include "StagingArea.h"
@@ -130,12 +131,16 @@ public:
                 const FsSetAttr &initial, const QByteArray &verifier, FsDone<FsCreated> done);
     void remove(const QByteArray &dir, const QByteArray &name, FsDone<FsDirChange> done);
     void rmdir(const QByteArray &dir, const QByteArray &name, FsDone<FsDirChange> done);
+    void link(const QByteArray &path, const QByteArray &toDir, const QByteArray &toName,
+              FsDone<FsLinked> done);
     void rename(const QByteArray &fromDir, const QByteArray &fromName, const QByteArray &toDir,
                 const QByteArray &toName, FsDone<FsRenamed> done);
     // A change made by the inner provider that we only need to forget about.
     // Something at path changed: drops cached metadata and, when its bytes may have
     // changed (`bytesChanged`), cached blocks and fetches in flight.
     void changed(const QByteArray &path, bool tree = false, bool bytesChanged = true);
+    // Drops what is cached for another name of a file that changed.
+    void forgetOtherName(const QByteArray &path, bool bytesChanged);
     void changedCreated(const QByteArray &path, const FsResult<FsCreated> &r);
 
     void clearCache();
@@ -221,6 +226,7 @@ private:
     QThreadPool pool_;
     TaskScheduler scheduler_;
     MetadataCache meta_;
+    cache::LinkGroups links_;
     BlockStore store_;
     StagingArea staging_;
     UploadQueue queue_;
@@ -586,6 +592,17 @@ void CachingFileSystem::Core::changed(const QByteArray &path, bool tree, bool by
     // the block cache or from a fetch that was under way.
     if (bytesChanged && fetcher_)
         fetcher_->invalidate(path, tree);
+    // The other names of a hard-linked file show the same change.
+    for (const QByteArray &other : links_.othersOf(path))
+        forgetOtherName(other, bytesChanged);
+}
+
+void CachingFileSystem::Core::forgetOtherName(const QByteArray &path, bool bytesChanged)
+{
+    meta_.invalidate(path);
+    readAhead_.forget(path);
+    if (bytesChanged && fetcher_)
+        fetcher_->invalidate(path, false);
 }
 
 void CachingFileSystem::Core::changedCreated(const QByteArray &path, const FsResult<FsCreated> &r)
@@ -1236,6 +1253,9 @@ void CachingFileSystem::Core::remove(const QByteArray &dir, const QByteArray &na
                     self->dropStagedLocked(*it); // the queued upload goes with the file
                 }
             }
+            if (r)
+                for (const QByteArray &other : self->links_.forget(path))
+                    self->forgetOtherName(other, false); // one link fewer
             self->changed(path);
             if (self->dataCache_)
                 self->runOnPool([self, path] { self->store_.remove(path); });
@@ -1247,12 +1267,29 @@ void CachingFileSystem::Core::remove(const QByteArray &dir, const QByteArray &na
     });
 }
 
+void CachingFileSystem::Core::link(const QByteArray &path, const QByteArray &toDir,
+                                   const QByteArray &toName, FsDone<FsLinked> done)
+{
+    auto self = shared_from_this();
+    const QByteArray to = fsJoin(toDir, toName);
+    inner_->link(path, toDir, toName, [self, path, to, done = std::move(done)](FsResult<FsLinked> r) {
+        if (r)
+            self->links_.linked(path, to);
+        self->changed(path, false, false); // same bytes, one more name (for every name)
+        self->changed(to);
+        done(std::move(r));
+    });
+}
+
 void CachingFileSystem::Core::rmdir(const QByteArray &dir, const QByteArray &name,
                                     FsDone<FsDirChange> done)
 {
     const QByteArray path = fsJoin(dir, name);
     auto self = shared_from_this();
     inner_->rmdir(dir, name, [self, path, done = std::move(done)](FsResult<FsDirChange> r) {
+        if (r)
+            for (const QByteArray &other : self->links_.forget(path))
+                self->forgetOtherName(other, false);
         self->changed(path, true);
         if (r && self->dataCache_)
             self->runOnPool([self, path] { self->store_.remove(path, true); });
@@ -1301,6 +1338,11 @@ void CachingFileSystem::Core::rename(const QByteArray &fromDir, const QByteArray
                         }
                     }
                 }
+            }
+            if (r) {
+                for (const QByteArray &other : self->links_.forget(to))
+                    self->forgetOtherName(other, false); // replaced: one link fewer
+                self->links_.moved(from, to);
             }
             self->changed(from, true, false); // the bytes move along with the name
             self->changed(to, true);
@@ -1893,13 +1935,7 @@ void CachingFileSystem::rename(const QByteArray &fromDir, const QByteArray &from
 void CachingFileSystem::link(const QByteArray &path, const QByteArray &toDir,
                              const QByteArray &toName, FsDone<FsLinked> done)
 {
-    auto core = core_;
-    const QByteArray to = fsJoin(toDir, toName);
-    core_->inner_->link(path, toDir, toName, [core, path, to, done = std::move(done)](FsResult<FsLinked> r) {
-        core->changed(path, false, false); // same bytes, one more name
-        core->changed(to);
-        done(std::move(r));
-    });
+    core_->link(path, toDir, toName, std::move(done));
 }
 
 void CachingFileSystem::readdir(const QByteArray &dir, FsDone<QList<FsDirEntry>> done)

@@ -89,12 +89,8 @@ same_inode() {
 same_inode
 check hardlink_append sh -c 'echo "via hl2" >>hl2'
 drop_caches
-if store_is sftp; then
-  # Known limitation: the cache layer keys attributes and blocks by path, so a write through
-  # hl2 cannot invalidate what it cached for hl1 (up to its metadata TTL, 5 s).
-  skip hardlink_shared_content "through a remote source, hl1 shows a write through hl2 only after the cache's metadata TTL (5 s); the server's disk is checked by the host"
-else check_eq hardlink_shared_content "linked data
-via hl2" cat hl1; fi
+check_eq hardlink_shared_content "linked data
+via hl2" cat hl1
 check hardlink_third ln hl1 hl3
 if store_is sftp; then skip hardlink_count_3 "SFTP v3 reports no link counts (always 1); the count on the server's disk is checked by the host"
 else check_eq hardlink_count_3 3 stat -c %h hl2; fi

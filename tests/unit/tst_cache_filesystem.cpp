@@ -96,6 +96,10 @@ struct Sync {
     {
         return await<FsRenamed>([&](auto d) { fs->rename(fd, fn, td, tn, std::move(d)); });
     }
+    FsResult<FsLinked> link(const QByteArray &p, const QByteArray &toDir, const QByteArray &toName)
+    {
+        return await<FsLinked>([&](auto d) { fs->link(p, toDir, toName, std::move(d)); });
+    }
     FsResult<QList<FsDirEntry>> readdir(const QByteArray &dir)
     {
         return await<QList<FsDirEntry>>([&](auto d) { fs->readdir(dir, std::move(d)); });
@@ -897,6 +901,40 @@ private slots:
         for (int i = 0; i < 10; ++i)
             QVERIFY(s.getattr("s.bin").ok());
         QVERIFY(remote_->calls.getattr + remote_->calls.lookup <= 1);
+    }
+
+    // A hard-linked file changed through one name shows the change on every name at once,
+    // not after the metadata TTL: attributes and blocks are cached per path (SFTP-like
+    // remote, write-through, versions that an in-place write of the same size keeps).
+    void hardLinkChangeShowsOnEveryName()
+    {
+        remote_->randomWrites = true;
+        remote_->coarseVersions = true;
+        putFile(remotePath("hl1"), "linked data\n");
+        auto fs = open();
+        QVERIFY(!fs->writeBackEnabled());
+        Sync s{fs.get()};
+        QVERIFY(s.link("hl1", "", "hl2").ok());
+        QVERIFY(s.link("hl1", "", "hl3").ok());
+        QCOMPARE(s.readAll("hl1"), QByteArray("linked data\n")); // cached now
+        QCOMPARE(s.readAll("hl3"), QByteArray("linked data\n"));
+
+        QVERIFY(s.write("hl2", 0, "LINKED").ok()); // same size: the version stays
+        QCOMPARE(s.readAll("hl1"), QByteArray("LINKED data\n"));
+        QCOMPARE(s.readAll("hl3"), QByteArray("LINKED data\n"));
+        QVERIFY(s.write("hl2", 12, "via hl2\n").ok()); // an append: the size of all three
+        QCOMPARE(s.getattr("hl1")->size, uint64_t(20));
+        QCOMPARE(s.lookup("", "hl3")->size, uint64_t(20));
+
+        // Renamed names stay in the group; removed ones leave it.
+        QVERIFY(s.rename("", "hl3", "", "hl3-moved").ok());
+        QVERIFY(s.remove("", "hl1").ok());
+        QCOMPARE(s.readAll("hl3-moved"), QByteArray("LINKED data\nvia hl2\n"));
+        FsSetAttr shrink;
+        shrink.size = 6;
+        QVERIFY(s.setattr("hl2", shrink).ok());
+        QCOMPARE(s.readAll("hl3-moved"), QByteArray("LINKED"));
+        QCOMPARE(s.getattr("hl3-moved")->size, uint64_t(6));
     }
 
     // The race of a block fetch that read the old bytes and completes after a write-through

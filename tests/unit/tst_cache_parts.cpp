@@ -4,6 +4,7 @@
 #include "ConflictNamer.h"
 #include "Crc32c.h"
 #include "JournalFile.h"
+#include "LinkGroups.h"
 #include "MetadataCache.h"
 #include "ReadAhead.h"
 #include "UploadQueue.h"
@@ -20,6 +21,27 @@ class TestCacheParts : public QObject {
     Q_OBJECT
 
 private slots:
+    void linkGroupsFollowLinksRenamesAndRemovals()
+    {
+        LinkGroups g;
+        QVERIFY(g.othersOf("a").isEmpty());
+        g.linked("a", "d/b");
+        g.linked("d/b", "c");
+        auto sorted = [](QList<QByteArray> l) { std::sort(l.begin(), l.end()); return l; };
+        QCOMPARE(sorted(g.othersOf("a")), (QList<QByteArray>{"c", "d/b"}));
+        g.moved("d", "e"); // a folder rename carries its names along
+        QCOMPARE(sorted(g.othersOf("c")), (QList<QByteArray>{"a", "e/b"}));
+        QVERIFY(g.othersOf("d/b").isEmpty());
+        QCOMPARE(sorted(g.forget("a")), (QList<QByteArray>{"c", "e/b"}));
+        QCOMPARE(g.othersOf("c"), QList<QByteArray>{"e/b"});
+        QCOMPARE(g.forget("e"), QList<QByteArray>{"c"}); // rmdir of e: one name left
+        QVERIFY(g.othersOf("c").isEmpty());
+        g.linked("x", "y");
+        g.linked("z", "y"); // y is now a name of z's file, no longer of x's
+        QVERIFY(g.othersOf("x").isEmpty());
+        QCOMPARE(g.othersOf("y"), QList<QByteArray>{"z"});
+    }
+
     void crc32cKnownValues()
     {
         QCOMPARE(crc32c("123456789", 9), 0xe3069283u); // the standard check value
