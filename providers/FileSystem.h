@@ -175,6 +175,29 @@ struct FsCapabilities {
 template <class T>
 using FsDone = std::function<void(FsResult<T>)>;
 
+// What a caller tells the provider about its own queue while it makes a call, on the
+// calling thread: whether other calls of the same client wait behind this one. A provider
+// that may answer on the caller's thread (the local provider's quick calls) does so for
+// a large call only when nothing waits: a lone call saves the hand-off to its pool, while
+// pipelined calls gain more from being read in parallel on the pool.
+class FsCallerQueue {
+public:
+    static bool othersWaiting() { return othersWaiting_; }
+    class Scope {
+    public:
+        explicit Scope(bool othersWaiting) : outer_(othersWaiting_) { othersWaiting_ = othersWaiting; }
+        ~Scope() { othersWaiting_ = outer_; }
+        Scope(const Scope &) = delete;
+        Scope &operator=(const Scope &) = delete;
+
+    private:
+        bool outer_;
+    };
+
+private:
+    static inline thread_local bool othersWaiting_ = true; // unknown: assume busy
+};
+
 // How far a transfer has got: `sent` of `total` bytes are on the wire. Called from any
 // thread, possibly often (every few KiB), so it must be quick; may be empty.
 using FsProgress = std::function<void(uint64_t sent, uint64_t total)>;

@@ -72,6 +72,12 @@ ServerLimitOptions::ServerLimitOptions()
                          "past it the server stops reading its calls (default: %1).")
               .arg(sizeText(rpc::RpcConnectionLimits{}.maxQueuedReplyBytes)),
           QStringLiteral("SIZE")),
+      busyPoll_(QStringLiteral("busy-poll"),
+          QStringLiteral("Microseconds the server waits for a lone client's next call, polling, "
+                         "before it sleeps: lower latency per call for some CPU while calls "
+                         "stream; 0 turns it off (default: %1).")
+              .arg(rpc::RpcConnectionLimits{}.busyPollMicros),
+          QStringLiteral("MICROS")),
       allowUid_(QStringLiteral("allow-uid"),
           QStringLiteral("Answer MOUNT and NFS calls only from this AUTH_SYS uid (repeat for "
                          "more; root is always allowed); others get AUTH_TOOWEAK. Default: "
@@ -82,7 +88,7 @@ ServerLimitOptions::ServerLimitOptions()
 
 QList<QCommandLineOption> ServerLimitOptions::options() const
 {
-    return {maxConnections_, maxCalls_, maxRecord_, maxReplyMemory_, allowUid_};
+    return {maxConnections_, maxCalls_, maxRecord_, maxReplyMemory_, busyPoll_, allowUid_};
 }
 
 bool ServerLimitOptions::apply(const QCommandLineParser &p, NfsServerConfig *config,
@@ -93,7 +99,8 @@ bool ServerLimitOptions::apply(const QCommandLineParser &p, NfsServerConfig *con
         || !intValue(p, maxCalls_, 1, 65536, &limits.maxCallsInFlight, error)
         || !sizeValue(p, maxRecord_, kMinRecord, kMaxRecord, &limits.maxRecordSize, error)
         || !sizeValue(p, maxReplyMemory_, 64 * 1024, 4ll << 30, &limits.maxQueuedReplyBytes,
-                      error))
+                      error)
+        || !intValue(p, busyPoll_, 0, 10000, &limits.busyPollMicros, error))
         return false;
     for (const QString &text : p.values(allowUid_)) {
         bool ok = false;

@@ -1,5 +1,5 @@
 // The `loft serve` options that set the server's protection limits (connections, calls in
-// flight, record size, reply memory, allowed AUTH_SYS uids), parsed into NfsServerConfig.
+// flight, record size, reply memory, busy polling, allowed AUTH_SYS uids), parsed into NfsServerConfig.
 #pragma once
 
 #include "server/NfsServer.h"
@@ -24,6 +24,7 @@ private:
     QCommandLineOption maxCalls_;
     QCommandLineOption maxRecord_;
     QCommandLineOption maxReplyMemory_;
+    QCommandLineOption busyPoll_;
     QCommandLineOption allowUid_;
 };
 

@@ -13,7 +13,11 @@
 
 #include <QList>
 #include <QObject>
+#include <QPointer>
+#include <chrono>
 #include <deque>
+#include <functional>
+#include <vector>
 
 class QSocketNotifier;
 
@@ -25,6 +29,9 @@ struct RpcConnectionLimits {
     qsizetype maxRecordSize = 4 * 1024 * 1024; // a 1 MiB WRITE plus headroom
     int maxCallsInFlight = 128;
     qint64 maxQueuedReplyBytes = 32 * 1024 * 1024;
+    // How long a connection with no call pending polls for the next one before sleeping
+    // in the event loop (0: never). See RpcConnection::onReadable.
+    int busyPollMicros = 50;
 };
 
 class RpcConnection : public QObject {
@@ -35,11 +42,40 @@ public:
                   QObject *parent = nullptr);
     ~RpcConnection() override;
 
+    // While one lives on the server thread, replies queued meanwhile wait for its end and
+    // then leave with one send per connection, instead of each connection scheduling a
+    // flush through the event loop (an eventfd write, a poll and a read per call when one
+    // call is in flight). Scoped around reading a socket and draining completions.
+    class ReplyBatch {
+    public:
+        ReplyBatch();
+        ~ReplyBatch();
+        ReplyBatch(const ReplyBatch &) = delete;
+        ReplyBatch &operator=(const ReplyBatch &) = delete;
+
+        // The innermost batch alive on this thread, or nullptr.
+        static ReplyBatch *current();
+        // Runs `work` when the batch ends, before its replies leave: how completions that
+        // a provider answered inline reach the server thread without a trip through the
+        // event loop (see ThreadMailbox::post).
+        void defer(std::function<void()> work);
+
+    private:
+        friend class RpcConnection;
+        ReplyBatch *outer_;
+        std::vector<std::function<void()>> deferred_;
+        std::vector<QPointer<RpcConnection>> waiting_;
+    };
+
     // Called by RpcReply: queue one reply record (record mark included in the first
     // chunk). Chunks are shared, not copied.
     void sendRecord(QList<QByteArray> chunks);
     // Called by RpcReply when a call is answered (or abandoned).
     void callFinished();
+
+    // The server's count of open connections: busy polling (limits.busyPollMicros) only
+    // while this one is the only one, so it never holds up another client's calls.
+    void setOpenConnectionCounter(const int *counter) { openConnections_ = counter; }
 
     QString peer() const { return peer_; }
     int callsInFlight() const { return inFlight_; }
@@ -49,6 +85,8 @@ signals:
 
 private:
     void onReadable();
+    bool readAvailable();
+    bool awaitCall(std::chrono::microseconds within);
     void processRecords();
     void flush();
     bool paused() const;
@@ -67,6 +105,7 @@ private:
     qint64 queuedBytes_ = 0;
     bool flushScheduled_ = false;
     int inFlight_ = 0;
+    const int *openConnections_ = nullptr;
     bool closing_ = false;
 };
 

@@ -64,6 +64,7 @@ void NfsServer::onNewConnection(qintptr descriptor)
     }
     ++connections_;
     auto *connection = new rpc::RpcConnection(descriptor, dispatcher_, config_.limits, this);
+    connection->setOpenConnectionCounter(&connections_);
     connect(connection, &rpc::RpcConnection::closed, this, [this] { --connections_; });
 }
 

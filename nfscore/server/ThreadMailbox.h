@@ -5,9 +5,12 @@
 // a dead object.
 #pragma once
 
+#include "rpc/RpcConnection.h"
+
 #include <QMetaObject>
 #include <QMutex>
 #include <QObject>
+#include <QThread>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -24,7 +27,14 @@ public:
         if (!target_)
             return;
         queue_.push_back(std::move(f));
-        if (queue_.size() == 1) // the first one rings the doorbell; later ones ride along
+        if (queue_.size() != 1)
+            return; // the first one rang the doorbell; later ones ride along
+        // Answered inline on the server thread, inside a batch: drained when the batch
+        // ends (no event-loop wake-up). Otherwise the doorbell is a queued call.
+        auto *batch = rpc::RpcConnection::ReplyBatch::current();
+        if (batch && target_->thread() == QThread::currentThread())
+            batch->defer([self = shared_from_this()] { self->drain(); });
+        else
             QMetaObject::invokeMethod(target_, [self = shared_from_this()] { self->drain(); },
                                       Qt::QueuedConnection);
     }
@@ -48,6 +58,7 @@ private:
             batch.swap(queue_);
             queue_.reserve(batch.size());
         }
+        rpc::RpcConnection::ReplyBatch replies; // the replies of this batch leave together
         for (auto &f : batch)
             f();
     }

@@ -256,7 +256,8 @@ void LocalFileSystem::read(const QByteArray &path, uint64_t offset, uint32_t cou
 {
     // A small read from the page cache is as quick as a stat; a large one is a long copy
     // better done on the pool, in parallel with the server thread sending earlier replies.
-    dispatch(Kind::Query, count <= kInlineReadBytes ? Quick::InlineWhileQuick : Quick::Pool,
+    const bool quick = count <= kInlineReadBytes || !FsCallerQueue::othersWaiting();
+    dispatch(Kind::Query, quick ? Quick::InlineWhileQuick : Quick::Pool,
              std::move(done), [this, path, offset, count] { return doRead(path, offset, count); });
 }
 

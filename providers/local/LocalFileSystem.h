@@ -101,7 +101,8 @@ public:
 
     // The largest READ served in one call; larger requests return a short read.
     static constexpr uint32_t kMaxReadBytes = 64u << 20;
-    // READs up to this size count as quick calls (see QuickCallGate).
+    // READs up to this size count as quick calls (see QuickCallGate); larger ones only
+    // when nothing else of the caller waits (FsCallerQueue).
     static constexpr uint32_t kInlineReadBytes = 64u << 10;
 
 private:
