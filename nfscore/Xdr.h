@@ -13,19 +13,47 @@
 #include <cstdint>
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <type_traits>
 
+#include <sys/types.h>
+
 namespace loft {
 
-// Variable-length opaque or string with an upper bound on its length.
+// Bytes of an encoded record that are not in memory but can put themselves on a socket
+// (a READ's file region, sent with sendfile(2) so it never passes through user space).
+class XdrExternalBytes {
+public:
+    virtual ~XdrExternalBytes() = default;
+    virtual uint32_t size() const = 0;
+    // Writes bytes [from, size()) to the non-blocking socket `fd`, as many as it takes
+    // now: the count written, or -1 with errno (EAGAIN: try again when writable).
+    virtual ssize_t sendTo(int fd, uint32_t from) const = 0;
+};
+
+// One piece of an encoded record: bytes in memory, or external bytes.
+struct XdrChunk {
+    QByteArray bytes;
+    std::shared_ptr<const XdrExternalBytes> external;
+    XdrChunk(QByteArray b = {}) : bytes(std::move(b)) {}
+    explicit XdrChunk(std::shared_ptr<const XdrExternalBytes> e) : external(std::move(e)) {}
+    qsizetype size() const { return external ? qsizetype(external->size()) : bytes.size(); }
+};
+
+// Variable-length opaque or string with an upper bound on its length. When encoding into
+// chunks (XdrWriter with spill), its content may be `external` instead of `bytes`.
 template <uint32_t Max>
 struct XdrOpaque {
     static constexpr uint32_t maxSize = Max;
     QByteArray bytes;
+    std::shared_ptr<const XdrExternalBytes> external;
     XdrOpaque() = default;
     XdrOpaque(QByteArray b) : bytes(std::move(b)) {}
-    friend bool operator==(const XdrOpaque &a, const XdrOpaque &b) { return a.bytes == b.bytes; }
+    friend bool operator==(const XdrOpaque &a, const XdrOpaque &b)
+    {
+        return a.bytes == b.bytes && a.external == b.external;
+    }
 };
 
 // Fixed-length opaque.
@@ -232,7 +260,8 @@ public:
     // With `spill`, opaques of kSpillSize bytes or more are not copied: the bytes
     // written so far move to `spill`, the opaque's own QByteArray follows (shared), and
     // writing goes on in a fresh buffer. The record is then spill + out, in order.
-    XdrWriter(QByteArray &out, QList<QByteArray> *spill) : XdrWriter(out) { spill_ = spill; }
+    // External bytes always go to `spill` (a writer without one cannot encode them).
+    XdrWriter(QByteArray &out, QList<XdrChunk> *spill) : XdrWriter(out) { spill_ = spill; }
     static constexpr qsizetype kSpillSize = 16 * 1024;
     XdrWriter(const XdrWriter &) = delete;
     XdrWriter &operator=(const XdrWriter &) = delete;
@@ -271,14 +300,16 @@ public:
     template <uint32_t Max>
     void operator()(const XdrOpaque<Max> &o)
     {
+        if (o.external) {
+            const uint32_t size = spill_ ? o.external->size() : 0; // no spill: a bug, write it empty
+            (*this)(size);
+            if (size)
+                spillThen(XdrChunk(o.external), size);
+            return;
+        }
         if (spill_ && o.bytes.size() >= kSpillSize) {
             (*this)(uint32_t(o.bytes.size()));
-            flush();
-            spill_->append(std::move(out_));
-            out_ = QByteArray();
-            pos_ = 0;
-            spill_->append(o.bytes);
-            pad(uint32_t(o.bytes.size()));
+            spillThen(XdrChunk(o.bytes), uint32_t(o.bytes.size()));
             return;
         }
         writeOpaque(o.bytes.constData(), uint32_t(o.bytes.size()));
@@ -333,6 +364,17 @@ public:
     }
 
 private:
+    // The bytes so far move to spill_, then `chunk`, then writing goes on in a fresh
+    // buffer with the chunk's padding.
+    void spillThen(XdrChunk chunk, uint32_t size)
+    {
+        flush();
+        spill_->append(XdrChunk(std::move(out_)));
+        out_ = QByteArray();
+        pos_ = 0;
+        spill_->append(std::move(chunk));
+        pad(size);
+    }
     void put(const void *data, size_t n)
     {
         if (n)
@@ -356,7 +398,7 @@ private:
     QByteArray &out_;
     qsizetype pos_;
     char *buf_ = nullptr; // out_'s storage while the writer owns the bytes past pos_
-    QList<QByteArray> *spill_ = nullptr;
+    QList<XdrChunk> *spill_ = nullptr;
 };
 
 // Convenience: encode a value into a fresh buffer.

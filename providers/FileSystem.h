@@ -121,10 +121,20 @@ struct FsStat {
     uint64_t totalFiles = 0, freeFiles = 0, availFiles = 0;
 };
 
+// A run of bytes of an open local file: what readToSend() may answer instead of copying
+// them into memory. `holder` keeps `fd` open while anyone holds the slice.
+struct FsFileSlice {
+    std::shared_ptr<const void> holder;
+    int fd = -1;
+    uint64_t offset = 0;
+    uint32_t length = 0;
+};
+
 struct FsReadResult {
     QByteArray data;
     bool eof = false;
     FsAttr attr; // attributes after the read
+    std::optional<FsFileSlice> slice; // only from readToSend(); then `data` is empty
 };
 
 enum class FsStability { Unstable, DataSync, FileSync };
@@ -217,6 +227,14 @@ public:
     virtual void lookup(const QByteArray &dir, const QByteArray &name, FsDone<FsAttr> done) = 0;
     virtual void read(const QByteArray &path, uint64_t offset, uint32_t count,
                       FsDone<FsReadResult> done) = 0;
+    // read() for a caller that sends the bytes on to a socket and can do so straight from
+    // a local file (sendfile): a provider whose bytes sit in one may answer with
+    // FsReadResult::slice instead of `data`. Others need not override it.
+    virtual void readToSend(const QByteArray &path, uint64_t offset, uint32_t count,
+                            FsDone<FsReadResult> done)
+    {
+        read(path, offset, count, std::move(done));
+    }
     virtual void write(const QByteArray &path, uint64_t offset, const QByteArray &data,
                        FsStability stability, FsDone<FsWriteResult> done) = 0;
     // Make every earlier write to path durable.

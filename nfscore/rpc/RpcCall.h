@@ -48,8 +48,8 @@ public:
     void success(const Body &body)
     {
         QByteArray out = beginAccepted(AcceptStat::Success);
-        QList<QByteArray> chunks;
-        XdrWriter w(out, &chunks); // large payloads (READ data) are shared, not copied
+        QList<XdrChunk> chunks;
+        XdrWriter w(out, &chunks); // large payloads (READ data) are shared or external, not copied
         w(body);
         w.flush();
         chunks.append(std::move(out));
@@ -66,9 +66,9 @@ public:
 
 private:
     QByteArray beginAccepted(AcceptStat stat) const;
-    void finish(QByteArray record) { finish(QList<QByteArray>{std::move(record)}); }
+    void finish(QByteArray record) { finish(QList<XdrChunk>{XdrChunk(std::move(record))}); }
     // The record's bytes in order; the first chunk starts with room for the record mark.
-    void finish(QList<QByteArray> chunks);
+    void finish(QList<XdrChunk> chunks);
 
     QPointer<RpcConnection> connection_;
     uint32_t xid_ = 0;

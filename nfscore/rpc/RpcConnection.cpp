@@ -220,12 +220,12 @@ void RpcConnection::processRecords()
     updateReading();
 }
 
-void RpcConnection::sendRecord(QList<QByteArray> chunks)
+void RpcConnection::sendRecord(QList<XdrChunk> chunks)
 {
     if (closing_)
         return;
-    for (QByteArray &c : chunks) {
-        if (c.isEmpty())
+    for (XdrChunk &c : chunks) {
+        if (c.size() == 0)
             continue; // a zero-length iovec would never be consumed
         queuedBytes_ += c.size();
         out_.push_back(std::move(c));
@@ -240,29 +240,45 @@ void RpcConnection::sendRecord(QList<QByteArray> chunks)
     }
 }
 
+// Writes the in-memory chunks at the front of out_ (up to the first external one) in one
+// send; an external chunk at the front writes itself. Bytes written, or -1 with errno.
+ssize_t RpcConnection::sendFront()
+{
+    const XdrChunk &front = out_.front();
+    if (front.external)
+        return front.external->sendTo(fd_, uint32_t(outOffset_));
+    iovec iov[kMaxIov];
+    int n = 0;
+    bool moreFollows = false;
+    for (auto it = out_.begin(); it != out_.end() && n < kMaxIov; ++it, ++n) {
+        if (it->external) {
+            moreFollows = true; // the header of a file region: let TCP pack them together
+            break;
+        }
+        const qsizetype skip = n == 0 ? outOffset_ : 0;
+        iov[n].iov_base = const_cast<char *>(it->bytes.constData()) + skip;
+        iov[n].iov_len = size_t(it->bytes.size() - skip);
+    }
+#ifdef MSG_NOSIGNAL
+    // writev(2) would raise SIGPIPE on a connection the client has closed, killing
+    // the server; sendmsg with MSG_NOSIGNAL reports EPIPE instead.
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = decltype(msg.msg_iovlen)(n);
+    return ::sendmsg(fd_, &msg, MSG_NOSIGNAL | (moreFollows ? MSG_MORE : 0));
+#else
+    (void)moreFollows;
+    return ::writev(fd_, iov, n); // SO_NOSIGPIPE is set on the socket
+#endif
+}
+
 void RpcConnection::flush()
 {
     flushScheduled_ = false;
     if (closing_)
         return;
     while (!out_.empty()) {
-        iovec iov[kMaxIov];
-        int n = 0;
-        for (auto it = out_.begin(); it != out_.end() && n < kMaxIov; ++it, ++n) {
-            const qsizetype skip = n == 0 ? outOffset_ : 0;
-            iov[n].iov_base = const_cast<char *>(it->constData()) + skip;
-            iov[n].iov_len = size_t(it->size() - skip);
-        }
-#ifdef MSG_NOSIGNAL
-        // writev(2) would raise SIGPIPE on a connection the client has closed, killing
-        // the server; sendmsg with MSG_NOSIGNAL reports EPIPE instead.
-        msghdr msg{};
-        msg.msg_iov = iov;
-        msg.msg_iovlen = decltype(msg.msg_iovlen)(n);
-        ssize_t written = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
-#else
-        ssize_t written = ::writev(fd_, iov, n); // SO_NOSIGPIPE is set on the socket
-#endif
+        ssize_t written = sendFront();
         if (written < 0) {
             if (errno == EINTR)
                 continue;

@@ -69,7 +69,7 @@ public:
 
     // Called by RpcReply: queue one reply record (record mark included in the first
     // chunk). Chunks are shared, not copied.
-    void sendRecord(QList<QByteArray> chunks);
+    void sendRecord(QList<XdrChunk> chunks);
     // Called by RpcReply when a call is answered (or abandoned).
     void callFinished();
 
@@ -89,6 +89,7 @@ private:
     bool awaitCall(std::chrono::microseconds within);
     void processRecords();
     void flush();
+    ssize_t sendFront();
     bool paused() const;
     void updateReading();
     void drop(const char *why);
@@ -100,7 +101,7 @@ private:
     RpcConnectionLimits limits_;
     RpcRecordReader reader_;
     QString peer_;
-    std::deque<QByteArray> out_; // reply chunks not yet written
+    std::deque<XdrChunk> out_;   // reply chunks not yet written
     qsizetype outOffset_ = 0;    // bytes of out_.front() already written
     qint64 queuedBytes_ = 0;
     bool flushScheduled_ = false;

@@ -66,7 +66,7 @@ void RpcReply::authError(AuthStat stat)
     finish(std::move(out));
 }
 
-void RpcReply::finish(QList<QByteArray> chunks)
+void RpcReply::finish(QList<XdrChunk> chunks)
 {
     if (!pending_)
         return;
@@ -75,9 +75,9 @@ void RpcReply::finish(QList<QByteArray> chunks)
     if (!connection)
         return; // the client went away; nothing to answer
     qsizetype size = 0;
-    for (const QByteArray &c : chunks)
+    for (const XdrChunk &c : chunks)
         size += c.size();
-    RpcRecordReader::writeMark(chunks.first().data(), uint32_t(size - 4));
+    RpcRecordReader::writeMark(chunks.first().bytes.data(), uint32_t(size - 4));
     connection->sendRecord(std::move(chunks));
     connection->callFinished();
 }

@@ -10,6 +10,8 @@
 #include <QThread>
 #include <QTimer>
 
+#include <csignal>
+#include <pthread.h>
 #include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcServer, "loft.server", QtInfoMsg)
@@ -25,6 +27,12 @@ NfsServer::~NfsServer() = default;
 
 void NfsServer::start()
 {
+    // sendfile(2) has no MSG_NOSIGNAL: a READ sent to a client that has gone would raise
+    // SIGPIPE and end the process. Blocked on this (the server's) thread, it stays pending.
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
     QString error;
     export_ = std::make_unique<NfsExport>(exportConfig_, this);
     if (!export_->open(&error)) {

@@ -261,10 +261,26 @@ void LocalFileSystem::read(const QByteArray &path, uint64_t offset, uint32_t cou
              std::move(done), [this, path, offset, count] { return doRead(path, offset, count); });
 }
 
+void LocalFileSystem::readToSend(const QByteArray &path, uint64_t offset, uint32_t count,
+                                 FsDone<FsReadResult> done)
+{
+#ifdef __linux__
+    // Small reads are copied: their replies then leave many to one send, where a slice
+    // costs a send of its own. Large ones are not: an fstat and a readahead, quick once
+    // the bytes are in the page cache.
+    if (count <= kInlineReadBytes)
+        return read(path, offset, count, std::move(done));
+    dispatch(Kind::Query, Quick::InlineWhileQuick, std::move(done),
+             [this, path, offset, count] { return doRead(path, offset, count, true); });
+#else
+    read(path, offset, count, std::move(done)); // sendfile(2) differs per system
+#endif
+}
+
 void LocalFileSystem::write(const QByteArray &path, uint64_t offset, const QByteArray &data,
                             FsStability stability, FsDone<FsWriteResult> done)
 {
-    dispatch(Kind::Mutation, Quick::Pool, std::move(done), [this, path, offset, data, stability] {
+    dispatch(Kind::Mutation, stability == FsStability::Unstable ? Quick::InlineWhileQuick : Quick::Pool, std::move(done), [this, path, offset, data, stability] {
         return doWrite(path, offset, data, stability);
     });
 }
@@ -523,7 +539,7 @@ FsResult<FsAttr> LocalFileSystem::doSetattr(const QByteArray &path, const FsSetA
 // Data
 
 FsResult<FsReadResult> LocalFileSystem::doRead(const QByteArray &path, uint64_t offset,
-                                               uint32_t count)
+                                               uint32_t count, bool asSlice)
 {
     if (auto e = checkPath(path))
         return *e;
@@ -538,7 +554,7 @@ FsResult<FsReadResult> LocalFileSystem::doRead(const QByteArray &path, uint64_t 
             return file.error();
         const int fd = (*file)->fd.get();
         ssize_t n = 0;
-        if (count > 0 && inRange) {
+        if (count > 0 && inRange && !asSlice) {
             if (data.size() != qsizetype(count))
                 data = QByteArray(qsizetype(count), Qt::Uninitialized);
             n = preadFull(fd, data.data(), count, off_t(offset));
@@ -553,12 +569,25 @@ FsResult<FsReadResult> LocalFileSystem::doRead(const QByteArray &path, uint64_t 
             files_.drop(path, *file);
             continue;
         }
-        data.truncate(qsizetype(n));
-        if (data.capacity() > 65536 && n < qsizetype(count) / 2)
-            data.squeeze();
+        const uint64_t size = uint64_t(std::max<off_t>(st.st_size, 0));
         FsReadResult result;
-        result.data = std::move(data);
-        result.eof = offset + uint64_t(n) >= uint64_t(std::max<off_t>(st.st_size, 0));
+        if (asSlice) {
+            // The bytes stay in the file; the caller sends them with sendfile(2). Bring
+            // them into the page cache here, where a slow disk shows (QuickCallGate), not
+            // in the caller's send.
+            n = inRange && offset < size ? ssize_t(std::min<uint64_t>(count, size - offset)) : 0;
+#ifdef __linux__
+            if (n > 0)
+                ::readahead(fd, off_t(offset), size_t(n));
+#endif
+            result.slice = FsFileSlice{*file, fd, offset, uint32_t(n)};
+        } else {
+            data.truncate(qsizetype(n));
+            if (data.capacity() > 65536 && n < qsizetype(count) / 2)
+                data.squeeze();
+            result.data = std::move(data);
+        }
+        result.eof = offset + uint64_t(n) >= size;
         result.attr = fsAttrFromStat(st);
         return result;
     }

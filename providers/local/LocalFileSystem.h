@@ -77,6 +77,8 @@ public:
     void lookup(const QByteArray &dir, const QByteArray &name, FsDone<FsAttr> done) override;
     void read(const QByteArray &path, uint64_t offset, uint32_t count,
               FsDone<FsReadResult> done) override;
+    void readToSend(const QByteArray &path, uint64_t offset, uint32_t count,
+                    FsDone<FsReadResult> done) override;
     void write(const QByteArray &path, uint64_t offset, const QByteArray &data,
                FsStability stability, FsDone<FsWriteResult> done) override;
     void commit(const QByteArray &path, FsDone<FsAttr> done) override;
@@ -118,7 +120,8 @@ private:
     FsResult<FsAttr> doGetattr(const QByteArray &path);
     FsResult<FsAttr> doSetattr(const QByteArray &path, const FsSetAttr &changes);
     FsResult<FsAttr> doLookup(const QByteArray &dir, const QByteArray &name);
-    FsResult<FsReadResult> doRead(const QByteArray &path, uint64_t offset, uint32_t count);
+    FsResult<FsReadResult> doRead(const QByteArray &path, uint64_t offset, uint32_t count,
+                                  bool asSlice = false);
     FsResult<FsWriteResult> doWrite(const QByteArray &path, uint64_t offset,
                                     const QByteArray &data, FsStability stability);
     FsResult<FsAttr> doCommit(const QByteArray &path);

@@ -1,3 +1,4 @@
+#include "nfs/FileSliceBytes.h"
 #include "nfs/NfsHandlers.h"
 
 namespace loft::nfs3 {
@@ -9,7 +10,8 @@ void nfsRead(NfsRequest req, READ3args args, NfsReply<READ3res> reply)
         return;
     NfsExport *ex = req.ex;
     const uint32_t count = std::min(args.count, kMaxIoSize);
-    ex->fs().read(node.path, args.offset, count,
+    // Straight from the file to the socket where the provider can (FileSliceBytes).
+    ex->fs().readToSend(node.path, args.offset, count,
                   ex->then<FsReadResult>([ex, node, reply](FsResult<FsReadResult> r) {
                       READ3res res;
                       if (!r) {
@@ -17,9 +19,14 @@ void nfsRead(NfsRequest req, READ3args args, NfsReply<READ3res> reply)
                           return reply(res);
                       }
                       res.ok.file_attributes = postOpAttr(*ex, node.id, r->attr);
-                      res.ok.count = uint32_t(r->data.size());
                       res.ok.eof = r->eof;
-                      res.ok.data.bytes = std::move(r->data);
+                      if (r->slice) {
+                          res.ok.count = r->slice->length;
+                          res.ok.data.external = std::make_shared<FileSliceBytes>(std::move(*r->slice));
+                      } else {
+                          res.ok.count = uint32_t(r->data.size());
+                          res.ok.data.bytes = std::move(r->data);
+                      }
                       reply(res);
                   }));
 }
