@@ -87,6 +87,10 @@ struct SyncFs {
     {
         return await<FsReadResult>([&](auto d) { fs->read(p, offset, count, std::move(d)); });
     }
+    FsResult<FsReadResult> readToSend(const QByteArray &p, uint64_t offset, uint32_t count)
+    {
+        return await<FsReadResult>([&](auto d) { fs->readToSend(p, offset, count, std::move(d)); });
+    }
     FsResult<FsWriteResult> write(const QByteArray &p, uint64_t offset, const QByteArray &data,
                                   FsStability s = FsStability::Unstable)
     {
@@ -1239,11 +1243,54 @@ private slots:
         QCOMPARE(s_.read("q.txt", 0, 10)->data, QByteArray("quick")); // a small read
         QCOMPARE(g_doneOnCallerThread.load(), 8);
         QCOMPARE(s_.read("q.txt", 0, 1 << 20)->data, QByteArray("quick")); // asks for 1 MiB
-        VERIFY_OK(s_.write("q.txt", 0, "QUICK"));
+        VERIFY_OK(s_.write("q.txt", 0, "QUICK", FsStability::FileSync));
         VERIFY_OK(s_.commit("q.txt"));
         QVERIFY(s_.readdir("")->size() >= 2);
-        QCOMPARE(g_doneOnCallerThread.load(), 8); // large read, write, commit, readdir: pool
-        g_doneOnCallerThread = 0;                 // expected here; cleanup checks the rest
+        QCOMPARE(g_doneOnCallerThread.load(), 8); // large read, sync write, commit, readdir: pool
+        VERIFY_OK(s_.write("q.txt", 0, "quick", FsStability::Unstable)); // to the page cache
+        QCOMPARE(g_doneOnCallerThread.load(), 9);
+        {
+            // A large read with nothing of the caller waiting behind it: inline too.
+            FsCallerQueue::Scope alone(false);
+            QCOMPARE(s_.read("q.txt", 0, 1 << 20)->data, QByteArray("quick"));
+        }
+        QCOMPARE(g_doneOnCallerThread.load(), 10);
+        g_doneOnCallerThread = 0; // expected here; cleanup checks the rest
+    }
+
+    // readToSend: a large read answers with a slice of the open file (sent with sendfile by
+    // the NFS server), bounded by the file's size; small reads come as bytes.
+    void readToSendGivesFileSlices()
+    {
+        const QByteArray content = QByteArray(300000, 'x') + "tail";
+        writeDisk("big.bin", content);
+        auto r = s_.readToSend("big.bin", 100, 1 << 20);
+        VERIFY_OK(r);
+#ifdef __linux__
+        QVERIFY(r->slice.has_value());
+        QVERIFY(r->data.isEmpty());
+        QCOMPARE(r->slice->offset, uint64_t(100));
+        QCOMPARE(r->slice->length, uint32_t(content.size() - 100));
+        QVERIFY(r->eof);
+        QByteArray back(r->slice->length, '\0');
+        QCOMPARE(::pread(r->slice->fd, back.data(), size_t(back.size()), off_t(r->slice->offset)),
+                 ssize_t(back.size()));
+        QCOMPARE(back, content.mid(100));
+        auto past = s_.readToSend("big.bin", uint64_t(content.size()) + 10, 1 << 20);
+        VERIFY_OK(past);
+        QCOMPARE(past->slice->length, 0u);
+        QVERIFY(past->eof);
+        auto middle = s_.readToSend("big.bin", 0, 100000);
+        QCOMPARE(middle->slice->length, 100000u);
+        QVERIFY(!middle->eof);
+#else
+        QCOMPARE(r->data, content.mid(100));
+#endif
+        auto small = s_.readToSend("big.bin", 0, 4096);
+        VERIFY_OK(small);
+        QVERIFY(!small->slice);
+        QCOMPARE(small->data, content.left(4096));
+        VERIFY_ERROR(s_.readToSend("missing", 0, 1 << 20), FsError::NotFound);
     }
 
     // ---------------------------------------------------------------------------------

@@ -2,10 +2,14 @@
 // (RFC 1813), MOUNT v3 (RFC 1813 appendix I) and portmapper v2 (RFC 1833).
 
 #include "mount/MountTypes.h"
+#include "nfs/FileSliceBytes.h"
 #include "nfs/NfsTypes.h"
 #include "portmap/PortmapTypes.h"
 
 #include <QtTest>
+#include <QTemporaryFile>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <type_traits>
 
@@ -175,6 +179,57 @@ class TestNfsXdr : public QObject {
     Q_OBJECT
 
 private slots:
+    // A READ's file slice on a socket: its bytes, and zeros for what the file lost after
+    // the reply promised it (a truncate racing the READ), so the record stays whole.
+    // Encoded into chunks, the opaque's length and padding surround the external bytes.
+    void fileSliceBytesSendsFileThenZeros()
+    {
+        QTemporaryFile file;
+        QVERIFY(file.open());
+        const QByteArray content = "0123456789abcdefghij"; // 20 bytes
+        QCOMPARE(file.write(content), qint64(content.size()));
+        QVERIFY(file.flush());
+        auto holder = std::make_shared<int>(0);
+        auto bytes = std::make_shared<nfs3::FileSliceBytes>(
+            FsFileSlice{holder, int(file.handle()), 5, 25}); // 15 in the file, 10 missing
+        QCOMPARE(bytes->size(), 25u);
+        int sv[2];
+        QVERIFY(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+        uint32_t sent = 0;
+        for (int i = 0; i < 10 && sent < bytes->size(); ++i) {
+            const ssize_t n = bytes->sendTo(sv[0], sent);
+            QVERIFY(n > 0);
+            sent += uint32_t(n);
+        }
+        QCOMPARE(sent, 25u);
+        QByteArray got(25, 'x');
+        qsizetype have = 0;
+        while (have < got.size()) {
+            const ssize_t n = ::read(sv[1], got.data() + have, size_t(got.size() - have));
+            QVERIFY(n > 0);
+            have += n;
+        }
+        QCOMPARE(got, content.mid(5) + QByteArray(10, '\0'));
+        ::close(sv[0]);
+        ::close(sv[1]);
+
+        nfs3::READ3resok ok;
+        ok.count = 25;
+        ok.data.external = bytes;
+        QByteArray out;
+        QList<XdrChunk> chunks;
+        {
+            XdrWriter w(out, &chunks);
+            w(ok);
+            w.flush();
+        }
+        QCOMPARE(chunks.size(), 2); // the header so far, then the external bytes
+        QVERIFY(!chunks[0].external);
+        QCOMPARE(chunks[1].external, std::static_pointer_cast<const XdrExternalBytes>(bytes));
+        QCOMPARE(chunks[0].bytes.right(4), QByteArray("\0\0\0\x19", 4)); // length 25
+        QCOMPARE(out, QByteArray(3, '\0'));                                  // then the padding
+    }
+
     // ---- Round trips, one slot per NFS procedure ----
     void nullProc();
     void getattr();
