@@ -34,4 +34,14 @@ constexpr nfsstat3 nfsStatus(FsError e)
     return nfsstat3::NFS3ERR_IO;
 }
 
+// LINK, SYMLINK and MKNOD of a kind of object the store cannot hold (WebDAV has no links,
+// no remote store has devices): NFS3ERR_PERM, as knfsd answers for such a file system and
+// as link(2), symlink(2) and mknod(2) document EPERM. NFS3ERR_NOTSUPP would reach Linux
+// programs as the kernel-internal ENOTSUPP (524, "Unknown error 524").
+constexpr nfsstat3 kUnsupportedObjectKind = nfsstat3::NFS3ERR_PERM;
+constexpr FsError unsupportedKindAsNotPermitted(FsError e)
+{
+    return e == FsError::NotSupported ? FsError::NotPermitted : e;
+}
+
 } // namespace loft::nfs3

@@ -87,27 +87,45 @@ check_eq find_all_names_unique 2111 sh -c 'find tree | sort -u | wc -l'
 note find_names_md5 "$(find tree -type f | sort | md5)"
 
 # --- cp -a of a tree with symlinks ------------------------------------------------------------
+# WebDAV has no symlinks (SYMLINK is refused with EPERM) and keeps no modes or client-set
+# times: there the source has no links, and what cp -a keeps is compared without them.
 make_src() {
   mkdir -p src/sub/deeper src/empty &&
     echo "file a" >src/a.txt && chmod 600 src/a.txt &&
     head -c 100000 /dev/urandom >src/sub/b.bin && chmod 755 src/sub/b.bin &&
     echo "file c" >src/sub/deeper/c.txt &&
-    ln -s a.txt src/link-rel &&
-    ln -s sub/deeper src/link-dir &&
-    ln -s ../a.txt src/sub/link-up &&
-    ln -s /etc/hostname src/link-abs &&
-    ln -s nowhere src/link-dangling &&
+    { store_is webdav || {
+      ln -s a.txt src/link-rel &&
+      ln -s sub/deeper src/link-dir &&
+      ln -s ../a.txt src/sub/link-up &&
+      ln -s /etc/hostname src/link-abs &&
+      ln -s nowhere src/link-dangling; }; } &&
     touch -d "2005-06-07 08:09:10" src/a.txt src/sub/b.bin src/sub/deeper/c.txt
 }
 check cpa_make_source make_src
+if store_is webdav; then check_errno cpa_symlink_refused EPERM e2etool symlink a.txt src/link-rel; fi
 check cpa_copy cp -a src dst
 drop_caches
-manifest_md5() { manifest "$1" | md5; }
+# WebDAV: the mtime column is the server's upload time (or the one cp -a set, while the
+# upload is pending), so it is left out there; types, modes, sizes, bytes and names stay.
+manifest_md5() {
+  if store_is webdav; then manifest "$1" | awk '{ if ($5 != "-") $5 = "*"; print }' | md5
+  else manifest "$1" | md5; fi
+}
 check_eq cpa_same_tree "$(manifest_md5 src)" manifest_md5 dst
-check_eq cpa_symlink_kept a.txt readlink dst/link-rel
-check_eq cpa_symlink_dir_kept "symbolic link" stat -c %F dst/link-dir
-check_eq cpa_read_through_symlink "file c" cat dst/link-dir/c.txt
-check_eq cpa_mtime_kept 1118131750 stat -c %Y dst/sub/b.bin
-check_eq cpa_mode_kept "600 755" sh -c 'echo $(stat -c %a dst/a.txt dst/sub/b.bin)'
+check_eq cpa_content_kept "$(cat src/sub/b.bin src/a.txt src/sub/deeper/c.txt | md5)" sh -c 'cat dst/sub/b.bin dst/a.txt dst/sub/deeper/c.txt | md5sum | cut -d" " -f1'
+if store_is webdav; then
+  for c in cpa_symlink_kept cpa_symlink_dir_kept cpa_read_through_symlink; do
+    skip "$c" "WebDAV has no symlinks (refused with EPERM: cpa_symlink_refused)"
+  done
+  skip cpa_mtime_kept "WebDAV keeps no client-set times (accepted, not stored)"
+  skip cpa_mode_kept "WebDAV keeps no modes (chmod accepted, not stored)"
+else
+  check_eq cpa_symlink_kept a.txt readlink dst/link-rel
+  check_eq cpa_symlink_dir_kept "symbolic link" stat -c %F dst/link-dir
+  check_eq cpa_read_through_symlink "file c" cat dst/link-dir/c.txt
+  check_eq cpa_mtime_kept 1118131750 stat -c %Y dst/sub/b.bin
+  check_eq cpa_mode_kept "600 755" sh -c 'echo $(stat -c %a dst/a.txt dst/sub/b.bin)'
+fi
 host_compare cpa_src src
 host_compare cpa_dst dst

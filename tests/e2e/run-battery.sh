@@ -44,7 +44,7 @@
 #                                leaves out the columns the store does not keep (a SKIP
 #                                check says which)
 #   LOFT_E2E_SETTLE_CMD          run before the host looks at the served folder while the
-#                                server runs (manifest requests): waits for a write-back
+#                                server runs (manifest and hook requests): waits for a write-back
 #                                cache's uploads to land; {run} is replaced by the run dir
 #   LOFT_E2E_REQUEST_TIMEOUT     seconds the guest waits for the host's answer (default 120)
 # A restarted server also gets LOFT_E2E_PORT / LOFT_E2E_MOUNT_PORT in its environment.
@@ -140,6 +140,10 @@ SERVE_DIR=$(cd "$SERVE_DIR" && pwd -P)
 host_result() { echo "CHECK $1 $2${3:+ $3}" | tee -a "$RUN/host-checks"; }
 host_pass() { host_result "host.$BATTERY.$1" PASS; }
 host_fail() { host_result "host.$BATTERY.$1" FAIL "$(printf '%s' "${2:-failed}" | tr '\n\r\t' '   ' | cut -c1-300)"; }
+# host_skip NAME REASON: a host check that cannot hold for this store (see store_is).
+host_skip() { host_result "host.$BATTERY.$1" SKIP "$(printf '%s' "${2:-skipped}" | tr '\n\r\t' '   ' | cut -c1-300)"; }
+# store_is KIND...: the source served (LOFT_E2E_SOURCE_KIND) is one of KIND.
+store_is() { local k; for k in "$@"; do [[ ${LOFT_E2E_SOURCE_KIND:-local} == "$k" ]] && return 0; done; return 1; }
 host_check() {
   local name=$1 out rc; shift
   out=$("$@" 2>&1) && { host_pass "$name"; return 0; }
@@ -216,7 +220,7 @@ host_check_manifest() {
   host_fail "$name" "guest (<) and host (>) differ in $(grep -c '^[<>]' "$RUN/manifest-$BATTERY-$tag.diff") lines, see manifest-$BATTERY-$tag.diff: $(grep '^[<>]' "$RUN/manifest-$BATTERY-$tag.diff" | head -n 4)"
   return 1
 }
-export -f host_result host_pass host_fail host_check host_check_eq guest_note guest_result \
+export -f host_result host_pass host_fail host_skip store_is host_check host_check_eq guest_note guest_result \
   host_manifest guest_manifest host_check_manifest manifest_columns
 export RUN
 case ${LOFT_E2E_SOURCE_KIND:=local} in local|webdav|sftp) ;; *) die "LOFT_E2E_SOURCE_KIND must be local, webdav or sftp" ;; esac
@@ -443,6 +447,7 @@ handle_request() {
       elif ! ( . "$HERE/battery-$b.host.sh" && declare -F "$1" ) >/dev/null 2>&1; then
         st=FAIL msg="no function $1 in battery-$b.host.sh"
       else
+        settle   # a hook reads the served folder: the uploads land first
         run_hook "$b" "$1" >/dev/null 2>"$RUN/hook-$b-$1.err"; rc=$?
         ((rc == 0)) || st=FAIL; msg="hook $1 exit $rc"
       fi ;;

@@ -13,7 +13,7 @@ void nfsLink(NfsRequest req, LINK3args args, NfsReply<LINK3res> reply)
     if (status == nfsstat3::NFS3_OK && ex->readOnly())
         status = nfsstat3::NFS3ERR_ROFS;
     if (status == nfsstat3::NFS3_OK && !ex->capabilities().hardLinks)
-        status = nfsstat3::NFS3ERR_NOTSUPP;
+        status = kUnsupportedObjectKind;
     if (status != nfsstat3::NFS3_OK)
         return reply.fail(status);
     const QByteArray name = args.link.name.bytes;
@@ -21,7 +21,7 @@ void nfsLink(NfsRequest req, LINK3args args, NfsReply<LINK3res> reply)
                   ex->then<FsLinked>([ex, file, dir, name, reply](FsResult<FsLinked> linked) {
                       LINK3res res;
                       if (!linked) {
-                          res.status = nfsStatus(linked.error());
+                          res.status = nfsStatus(unsupportedKindAsNotPermitted(linked.error()));
                           return reply(res);
                       }
                       ex->nodes().bind(dir.id, name, linked->attr.identity);

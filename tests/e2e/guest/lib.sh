@@ -161,6 +161,7 @@ host_compare() {
 }
 
 host_hook() {
+  sync   # the host reads the served folder: what the client still holds goes out first
   host_request hook "$1"
   _rq_rc=$?
   [ $_rq_rc -ne 2 ] || fail "hook_$1" "$REQUEST_MSG"
