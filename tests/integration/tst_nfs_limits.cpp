@@ -127,6 +127,22 @@ private slots:
         expectRefusedOption({"--max-record-size", "64K"}, "--max-record-size needs a size");
         expectRefusedOption({"--max-reply-memory", "1K"}, "--max-reply-memory needs a size");
         expectRefusedOption({"--allow-uid", "alice"}, "--allow-uid needs a numeric user id");
+        expectRefusedOption({"--busy-poll", "-5"}, "--busy-poll needs a number");
+    }
+
+    // Busy polling off (--busy-poll 0) or long: calls are answered the same, and a second
+    // client is served while the first one stays connected.
+    void busyPollSettingsServeAlike()
+    {
+        for (const char *micros : {"0", "2000"}) {
+            QVERIFY(startServer({"--busy-poll", micros}));
+            NfsTestClient first;
+            QVERIFY2(first.open(*server_), qPrintable(first.lastError()));
+            for (int i = 0; i < 50; ++i)
+                LOFT_COMPARE_STATUS(first, first.lookup(first.rootFh(), "big.bin"), 0);
+            expectServed();
+            LOFT_COMPARE_STATUS(first, first.lookup(first.rootFh(), "big.bin"), 0);
+        }
     }
 
     void connectionsPastTheLimitAreRefused()
