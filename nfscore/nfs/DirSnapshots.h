@@ -50,6 +50,8 @@ public:
     void added(uint64_t dirId, uint64_t fileId, uint64_t replacedId, const QByteArray &name,
                const FsAttr &attr, const FsDirChange &dir);
     void removed(uint64_t dirId, uint64_t fileId, const FsDirChange &dir);
+    // No listing kept: nothing to patch (lets READ/WRITE replies skip the node lookup).
+    bool empty() const { return listings_.isEmpty(); }
     // Attributes of `fileId` (a child of `dirId`) that a call just handed out.
     void attributesSeen(uint64_t dirId, uint64_t fileId, const FsAttr &attr);
 

@@ -56,6 +56,8 @@ nfsstat3 checkIdentity(NfsExport &ex, const Node &node, const FsAttr &attr)
 
 fattr3 attributesFor(NfsExport &ex, uint64_t id, const FsAttr &attr)
 {
+    if (ex.listings().empty())
+        return toFattr3(attr, id, ex.fsid());
     if (const NodeTable::Node *n = ex.nodes().node(id); n && id != NodeTable::kRootId)
         ex.listings().attributesSeen(n->parent, id, attr);
     return toFattr3(attr, id, ex.fsid());
