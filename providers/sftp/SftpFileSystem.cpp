@@ -801,20 +801,21 @@ FsResult<QByteArray> SftpFileSystem::doReadlink(SftpSession &s, const QByteArray
 FsResult<FsDirChange> SftpFileSystem::doRemove(SftpSession &s, const QByteArray &dir,
                                                const QByteArray &name)
 {
-    if (auto e = checkPath(dir))
-        return *e;
-    if (auto e = checkName(name))
-        return *e;
-    const QByteArray path = fsJoin(dir, name);
-    const QByteArray p = remote(path);
-    if (auto removed = s.unlink(p); !removed)
-        return sftpprobe::removingFile(s, p, removed.error());
-    changed(s, path);
-    return FsDirChange{std::nullopt, dirAttr(s, dir)};
+    return doRemoveEntry(s, dir, name, &SftpSession::unlink, &sftpprobe::removingFile);
 }
 
 FsResult<FsDirChange> SftpFileSystem::doRmdir(SftpSession &s, const QByteArray &dir,
                                               const QByteArray &name)
+{
+    return doRemoveEntry(s, dir, name, &SftpSession::rmdir, &sftpprobe::removingDirectory);
+}
+
+// REMOVE and RMDIR: the same checks and bookkeeping around a different SFTP request, and
+// a different probe to name the error (sftpprobe: why did it fail?).
+FsResult<FsDirChange> SftpFileSystem::doRemoveEntry(
+    SftpSession &s, const QByteArray &dir, const QByteArray &name,
+    FsResult<FsVoid> (SftpSession::*request)(const QByteArray &),
+    FsError (*explain)(SftpSession &, const QByteArray &, FsError))
 {
     if (auto e = checkPath(dir))
         return *e;
@@ -822,8 +823,8 @@ FsResult<FsDirChange> SftpFileSystem::doRmdir(SftpSession &s, const QByteArray &
         return *e;
     const QByteArray path = fsJoin(dir, name);
     const QByteArray p = remote(path);
-    if (auto removed = s.rmdir(p); !removed)
-        return sftpprobe::removingDirectory(s, p, removed.error());
+    if (auto removed = (s.*request)(p); !removed)
+        return explain(s, p, removed.error());
     changed(s, path);
     return FsDirChange{std::nullopt, dirAttr(s, dir)};
 }

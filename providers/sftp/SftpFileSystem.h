@@ -132,6 +132,9 @@ private:
     FsResult<QByteArray> doReadlink(SftpSession &s, const QByteArray &path);
     FsResult<FsDirChange> doRemove(SftpSession &s, const QByteArray &dir, const QByteArray &name);
     FsResult<FsDirChange> doRmdir(SftpSession &s, const QByteArray &dir, const QByteArray &name);
+    FsResult<FsDirChange> doRemoveEntry(SftpSession &s, const QByteArray &dir, const QByteArray &name,
+                                        FsResult<FsVoid> (SftpSession::*request)(const QByteArray &),
+                                        FsError (*explain)(SftpSession &, const QByteArray &, FsError));
     FsResult<FsRenamed> doRename(SftpSession &s, const QByteArray &fromDir,
                                  const QByteArray &fromName, const QByteArray &toDir,
                                  const QByteArray &toName);
