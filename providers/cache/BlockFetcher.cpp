@@ -3,6 +3,7 @@
 #include "BlockStore.h"
 #include "CacheCounters.h"
 #include "CachePaths.h"
+#include "SharedSlice.h"
 
 namespace loft::cache {
 
@@ -154,23 +155,25 @@ void BlockFetcher::readRun(std::vector<Entry> entries, const QByteArray &path,
                                return readRun(std::move(entries), path, validator, first,
                                               fileSize, std::move(acc), changed);
                        }
+                       std::vector<Stored> kept;
                        for (size_t j = 0; j < entries.size(); ++j) {
                            const uint32_t block = first + uint32_t(j);
                            const QByteArray k = key(path, block);
                            if (!r) {
-                               finish(entries[j], k, path, validator, block, r.error(), false);
+                               finish(entries[j], k, r.error(), false);
                                continue;
                            }
                            const uint64_t from = uint64_t(j) * BlockStore::kBlockSize;
                            const uint64_t blockLength = std::min<uint64_t>(
                                BlockStore::kBlockSize, fileSize - uint64_t(block) * BlockStore::kBlockSize);
-                           QByteArray part = uint64_t(acc.size()) > from
-                               ? acc.mid(qsizetype(from), qsizetype(blockLength))
-                               : QByteArray();
+                           // Each block shares the run's buffer (no copy per block).
+                           QByteArray part = sharedSlice(acc, qsizetype(from), qsizetype(blockLength));
                            // A short block (the file shrank) is served but not kept.
                            const bool keep = !changed && uint64_t(part.size()) == blockLength;
-                           finish(entries[j], k, path, validator, block, std::move(part), keep);
+                           if (finish(entries[j], k, part, keep))
+                               kept.push_back({entries[j], k, block, std::move(part)});
                        }
+                       storeOnPool(path, validator, std::move(kept));
                    });
 }
 
@@ -244,8 +247,10 @@ void BlockFetcher::readRange(const Entry &entry, const QByteArray &k, const QByt
     c_.inner->read(path, at, want,
                    [this, alive, entry, k, path, validator, block, offset, length,
                     acc = std::move(acc), changed](FsResult<FsReadResult> r) mutable {
-                       if (!r)
-                           return finish(entry, k, path, validator, block, r.error(), false);
+                       if (!r) {
+                           finish(entry, k, r.error(), false);
+                           return;
+                       }
                        if (c_.counters)
                            c_.counters->addBytesIn(uint64_t(r->data.size()));
                        const FsAttr &attr = r->attr;
@@ -261,13 +266,13 @@ void BlockFetcher::readRange(const Entry &entry, const QByteArray &k, const QByt
                                             length, std::move(acc), changed);
                        // A short block (the file shrank) is served but not kept.
                        const bool keep = !changed && uint32_t(acc.size()) == length;
-                       finish(entry, k, path, validator, block, std::move(acc), keep);
+                       if (finish(entry, k, acc, keep))
+                           storeOnPool(path, validator, {{entry, k, block, std::move(acc)}});
                    });
 }
 
-void BlockFetcher::finish(const Entry &entry, const QByteArray &k, const QByteArray &path,
-                          const QByteArray &validator, uint32_t block,
-                          FsResult<QByteArray> result, bool keep)
+bool BlockFetcher::finish(const Entry &entry, const QByteArray &k, FsResult<QByteArray> result,
+                          bool keep)
 {
     std::vector<Callback> waiters;
     bool storing = keep && result.ok() && c_.store;
@@ -288,15 +293,23 @@ void BlockFetcher::finish(const Entry &entry, const QByteArray &k, const QByteAr
     }
     for (auto &w : waiters)
         w(result, false);
-    if (!storing)
+    return storing;
+}
+
+void BlockFetcher::storeOnPool(const QByteArray &path, const QByteArray &validator,
+                               std::vector<Stored> blocks)
+{
+    if (blocks.empty())
         return;
     auto alive = c_.keepAlive();
-    runOnPool([this, alive, entry, k, path, validator, block, data = result.value()] {
-        c_.store->store(path, validator, block, data, entry->since);
-        std::lock_guard lock(mutex_);
-        if (!entry->detached)
-            inFlight_.remove(k);
-        entry->data.clear();
+    runOnPool([this, alive, path, validator, blocks = std::move(blocks)] {
+        for (const Stored &s : blocks) {
+            c_.store->store(path, validator, s.block, s.data, s.entry->since);
+            std::lock_guard lock(mutex_);
+            if (!s.entry->detached)
+                inFlight_.remove(s.k);
+            s.entry->data.clear();
+        }
     });
 }
 

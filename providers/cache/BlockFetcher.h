@@ -91,9 +91,19 @@ private:
     void readRun(std::vector<Entry> entries, const QByteArray &path,
                  const QByteArray &validator, uint32_t first, uint64_t fileSize,
                  QByteArray acc, bool changed);
-    void finish(const Entry &entry, const QByteArray &k, const QByteArray &path,
-                const QByteArray &validator, uint32_t block, FsResult<QByteArray> result,
-                bool keep);
+    // Hands the result to the waiters; true when the block is to be stored (then it stays
+    // findable in flight until storeOnPool() has stored it).
+    bool finish(const Entry &entry, const QByteArray &k, FsResult<QByteArray> result, bool keep);
+    struct Stored {
+        Entry entry;
+        QByteArray k;
+        uint32_t block;
+        QByteArray data;
+    };
+    // Stores the blocks of one remote read in one pool task, in order: the pool threads
+    // do not contend for the same block file's lock, and a run's blocks are written in sequence.
+    void storeOnPool(const QByteArray &path, const QByteArray &validator,
+                     std::vector<Stored> blocks);
     void runOnPool(std::function<void()> task);
 
     Context c_;
