@@ -225,22 +225,34 @@ void WebDavClient::attempt(const CallPtr &call)
     connect(reply, &QNetworkReply::finished, this, [this, call] { onFinished(call); });
 }
 
-// Moves what the reply has buffered to the end of `body`. The first time, the buffer is
-// sized from Content-Length (up to `maxBody` and one byte past, so an oversized answer is
-// still noticed), and the bytes are read straight into it: a 4 MiB ranged GET is copied
-// once, not through a temporary per chunk and a growing buffer's reallocations.
+// Moves what the reply has buffered to the end of `body`, copying as little as it can.
+// QNAM usually hands over a whole ranged answer as one piece; reading exactly that piece
+// takes it over without a copy (QIODevice::read(qint64) of the next buffered chunk).
+// When more is to follow, the buffer is sized from Content-Length (up to `maxBody` and
+// one byte past, so an oversized answer is still noticed) and the rest is read straight
+// into place: never through a temporary per chunk or a growing buffer's reallocations.
 void WebDavClient::appendAvailable(QByteArray &body, QNetworkReply *reply, qint64 maxBody)
 {
-    if (body.capacity() == 0) {
-        bool ok = false;
-        const qint64 length = reply->header(QNetworkRequest::ContentLengthHeader).toLongLong(&ok);
-        if (ok && length > 0)
-            body.reserve(qsizetype(std::min(length, maxBody + 1)));
-    }
+    bool ok = false;
+    qint64 expected = reply->header(QNetworkRequest::ContentLengthHeader).toLongLong(&ok);
+    if (!ok || expected < 0)
+        expected = -1;
     for (;;) {
         const qint64 available = reply->bytesAvailable();
         if (available <= 0)
             return;
+        if (body.isEmpty()) {
+            QByteArray first = reply->read(available);
+            if (first.isEmpty())
+                return;
+            if (expected < 0 || first.size() >= expected) {
+                body = std::move(first);
+                continue;
+            }
+            body.reserve(qsizetype(std::min(expected, maxBody + 1)));
+            body.append(first);
+            continue;
+        }
         const qsizetype had = body.size();
         body.resize(had + qsizetype(available));
         const qint64 got = reply->read(body.data() + had, available);
