@@ -42,18 +42,8 @@ void BlockFetcher::get(const QByteArray &path, const QByteArray &validator, uint
     const QByteArray k = key(path, block);
     {
         std::unique_lock lock(mutex_);
-        auto it = inFlight_.find(k);
-        if (it != inFlight_.end()) {
-            InFlight &f = **it;
-            if (f.ready) {
-                const QByteArray data = f.data;
-                lock.unlock();
-                done(data, true);
-            } else {
-                f.waiters.push_back(std::move(done));
-            }
+        if (joinLocked(lock, path, block, validator, done))
             return;
-        }
     }
     if (c_.store && c_.store->has(path, validator, block)) {
         auto alive = c_.keepAlive();
@@ -82,7 +72,7 @@ void BlockFetcher::prefetch(const QByteArray &path, const QByteArray &validator,
         std::lock_guard lock(mutex_);
         if (inFlight_.contains(k) || prefetches_ >= c_.maxPrefetches)
             return;
-        entry = startLocked(k, true);
+        entry = startLocked(k, validator, true);
         ++prefetches_;
     }
     const uint32_t length = uint32_t(std::min<uint64_t>(BlockStore::kBlockSize, fileSize - offset));
@@ -112,7 +102,7 @@ void BlockFetcher::prefetchAhead(const QByteArray &path, const QByteArray &valid
                 const QByteArray k = key(path, b);
                 if (inFlight_.contains(k) || (b != first && c_.store && c_.store->has(path, validator, b)))
                     break;
-                run.push_back(startLocked(k, true));
+                run.push_back(startLocked(k, validator, true));
             }
             if (run.empty()) {
                 ++i; // `first` is in flight already
@@ -177,10 +167,12 @@ void BlockFetcher::readRun(std::vector<Entry> entries, const QByteArray &path,
                    });
 }
 
-BlockFetcher::Entry BlockFetcher::startLocked(const QByteArray &k, bool prefetch)
+BlockFetcher::Entry BlockFetcher::startLocked(const QByteArray &k, const QByteArray &validator,
+                                              bool prefetch)
 {
     auto entry = std::make_shared<InFlight>();
     entry->prefetch = prefetch;
+    entry->validator = validator;
     // Taken before the remote read is sent: a change answered after this point makes
     // the store refuse what this fetch brings back.
     entry->since = c_.store ? c_.store->generation() : 0;
@@ -201,6 +193,8 @@ void BlockFetcher::invalidate(const QByteArray &path, bool tree)
         const QByteArray entryPath = it.key().chopped(1 + qsizetype(sizeof(uint32_t)));
         if (tree ? isWithinPath(entryPath, path) : entryPath == path) {
             (*it)->detached = true;
+            if ((*it)->stored)
+                (*it)->data.clear(); // kept in memory: released now
             it = inFlight_.erase(it);
         } else {
             ++it;
@@ -218,19 +212,9 @@ void BlockFetcher::fetchRemote(const QByteArray &path, const QByteArray &validat
     Entry entry;
     {
         std::unique_lock lock(mutex_);
-        auto it = inFlight_.find(k);
-        if (it != inFlight_.end()) {
-            InFlight &f = **it;
-            if (f.ready) {
-                const QByteArray data = f.data;
-                lock.unlock();
-                done(data, true);
-            } else {
-                f.waiters.push_back(std::move(done));
-            }
+        if (joinLocked(lock, path, block, validator, done))
             return;
-        }
-        entry = startLocked(k, false);
+        entry = startLocked(k, validator, false);
         entry->waiters.push_back(std::move(done));
     }
     const uint32_t length = uint32_t(std::min<uint64_t>(BlockStore::kBlockSize, fileSize - offset));
@@ -271,6 +255,42 @@ void BlockFetcher::readRange(const Entry &entry, const QByteArray &k, const QByt
                    });
 }
 
+bool BlockFetcher::joinLocked(std::unique_lock<std::mutex> &lock, const QByteArray &path,
+                              uint32_t block, const QByteArray &validator, Callback &done)
+{
+    auto it = inFlight_.find(key(path, block));
+    if (it == inFlight_.end())
+        return false;
+    Entry entry = *it;
+    if (entry->stored && entry->validator != validator) {
+        entry->data.clear();
+        inFlight_.erase(it);
+        return false;
+    }
+    if (!entry->ready) {
+        entry->waiters.push_back(std::move(done));
+        return true;
+    }
+    const QByteArray data = entry->data;
+    const bool stored = entry->stored;
+    entry->unread = false;
+    if (stored) {
+        entry->data.clear();
+        inFlight_.erase(it);
+    }
+    lock.unlock();
+    // Evicted from disk while it waited in memory (the read-ahead ran further than the
+    // cache holds): it is stored again, as the refetch this read would have cost did.
+    if (stored && c_.store && !c_.store->touch(path, validator, block)) {
+        auto again = std::make_shared<InFlight>();
+        again->since = entry->since;
+        again->validator = validator;
+        storeOnPool(path, validator, {{again, key(path, block), block, data}});
+    }
+    done(data, true);
+    return true;
+}
+
 bool BlockFetcher::finish(const Entry &entry, const QByteArray &k, FsResult<QByteArray> result,
                           bool keep)
 {
@@ -287,6 +307,7 @@ bool BlockFetcher::finish(const Entry &entry, const QByteArray &k, FsResult<QByt
         if (storing) {
             entry->ready = true;
             entry->data = result.value();
+            entry->unread = waiters.empty();
         } else if (!entry->detached) {
             inFlight_.remove(k);
         }
@@ -301,16 +322,60 @@ void BlockFetcher::storeOnPool(const QByteArray &path, const QByteArray &validat
 {
     if (blocks.empty())
         return;
+    {
+        std::lock_guard lock(mutex_);
+        storeQueue_.push_back({path, validator, std::move(blocks)});
+        if (storing_)
+            return;
+        storing_ = true;
+    }
     auto alive = c_.keepAlive();
-    runOnPool([this, alive, path, validator, blocks = std::move(blocks)] {
-        for (const Stored &s : blocks) {
-            c_.store->store(path, validator, s.block, s.data, s.entry->since);
+    runOnPool([this, alive] { drainStores(); });
+}
+
+void BlockFetcher::drainStores()
+{
+    for (;;) {
+        StoreJob job;
+        {
             std::lock_guard lock(mutex_);
-            if (!s.entry->detached)
-                inFlight_.remove(s.k);
-            s.entry->data.clear();
+            if (storeQueue_.empty()) {
+                storing_ = false;
+                return;
+            }
+            job = std::move(storeQueue_.front());
+            storeQueue_.pop_front();
         }
-    });
+        for (const Stored &s : job.blocks) {
+            c_.store->store(job.path, job.validator, s.block, s.data, s.entry->since);
+            std::lock_guard lock(mutex_);
+            storedLocked(s);
+        }
+    }
+}
+
+void BlockFetcher::storedLocked(const Stored &s)
+{
+    const Entry &entry = s.entry;
+    entry->stored = true;
+    if (entry->detached)
+        return void(entry->data.clear());
+    if (!entry->unread) {
+        entry->data.clear();
+        auto it = inFlight_.find(s.k);
+        if (it != inFlight_.end() && *it == entry)
+            inFlight_.erase(it);
+        return;
+    }
+    kept_.emplace_back(s.k, entry);
+    while (kept_.size() > kMaxKept) {
+        auto [k, old] = std::move(kept_.front());
+        kept_.pop_front();
+        auto it = inFlight_.find(k);
+        if (it != inFlight_.end() && *it == old)
+            inFlight_.erase(it);
+        old->data.clear();
+    }
 }
 
 } // namespace loft::cache
