@@ -2,7 +2,10 @@
 // read of the inner provider shared by every concurrent asker of the same block (readers
 // and read-ahead coalesce on in-flight fetches). A fetched block is handed to the waiters
 // from memory at once and stored on the worker pool; it stays findable in flight until
-// stored, so a reader arriving meanwhile neither refetches nor misses.
+// stored, so a reader arriving meanwhile neither refetches nor misses. A block fetched
+// ahead that nobody has read yet stays in memory after it is stored, until its first
+// reader (at most kMaxKept such blocks; a sequential reader that stops leaves about a
+// read-ahead window's worth, released as later reads push them out or on invalidate()).
 //
 // invalidate() (a write, truncate or other change of the remote bytes) detaches the
 // fetches of that path in flight: their waiters still get what was read, but nobody joins
