@@ -8,7 +8,25 @@
 #include <QCoreApplication>
 #include <QTextStream>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace {
+
+// Loft moves file data in buffers of 1-4 MiB (READ/WRITE payloads, ranged GETs, cache
+// blocks) that are allocated on one thread and freed on another. glibc's defaults map
+// such buffers fresh from the kernel and hand freed memory back at once, so every byte
+// of a cold WebDAV read paid a page fault on two threads (a quarter of the process's CPU
+// time). Keeping them in the heap, and keeping freed memory up to 64 MiB per heap,
+// lets buffers be reused warm. (A no-op for other C libraries.)
+void tuneAllocatorForBulkData()
+{
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
+}
 
 const char *const kUsage =
     "Usage: loft [COMMAND [options]]\n"
@@ -95,6 +113,7 @@ void setUpLogging()
 
 int main(int argc, char **argv)
 {
+    tuneAllocatorForBulkData();
     // Only the tray app needs a display: it alone makes a QApplication. Every command
     // runs on a QCoreApplication, so `loft serve` works on a headless server.
     const QByteArray first = argc > 1 ? QByteArray(argv[1]) : QByteArray();

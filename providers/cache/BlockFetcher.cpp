@@ -3,6 +3,7 @@
 #include "BlockStore.h"
 #include "CacheCounters.h"
 #include "CachePaths.h"
+#include "SharedSlice.h"
 
 namespace loft::cache {
 
@@ -41,18 +42,8 @@ void BlockFetcher::get(const QByteArray &path, const QByteArray &validator, uint
     const QByteArray k = key(path, block);
     {
         std::unique_lock lock(mutex_);
-        auto it = inFlight_.find(k);
-        if (it != inFlight_.end()) {
-            InFlight &f = **it;
-            if (f.ready) {
-                const QByteArray data = f.data;
-                lock.unlock();
-                done(data, true);
-            } else {
-                f.waiters.push_back(std::move(done));
-            }
+        if (joinLocked(lock, path, block, validator, done))
             return;
-        }
     }
     if (c_.store && c_.store->has(path, validator, block)) {
         auto alive = c_.keepAlive();
@@ -81,7 +72,7 @@ void BlockFetcher::prefetch(const QByteArray &path, const QByteArray &validator,
         std::lock_guard lock(mutex_);
         if (inFlight_.contains(k) || prefetches_ >= c_.maxPrefetches)
             return;
-        entry = startLocked(k, true);
+        entry = startLocked(k, validator, true);
         ++prefetches_;
     }
     const uint32_t length = uint32_t(std::min<uint64_t>(BlockStore::kBlockSize, fileSize - offset));
@@ -111,7 +102,7 @@ void BlockFetcher::prefetchAhead(const QByteArray &path, const QByteArray &valid
                 const QByteArray k = key(path, b);
                 if (inFlight_.contains(k) || (b != first && c_.store && c_.store->has(path, validator, b)))
                     break;
-                run.push_back(startLocked(k, true));
+                run.push_back(startLocked(k, validator, true));
             }
             if (run.empty()) {
                 ++i; // `first` is in flight already
@@ -154,30 +145,34 @@ void BlockFetcher::readRun(std::vector<Entry> entries, const QByteArray &path,
                                return readRun(std::move(entries), path, validator, first,
                                               fileSize, std::move(acc), changed);
                        }
+                       std::vector<Stored> kept;
                        for (size_t j = 0; j < entries.size(); ++j) {
                            const uint32_t block = first + uint32_t(j);
                            const QByteArray k = key(path, block);
                            if (!r) {
-                               finish(entries[j], k, path, validator, block, r.error(), false);
+                               finish(entries[j], k, r.error(), false);
                                continue;
                            }
                            const uint64_t from = uint64_t(j) * BlockStore::kBlockSize;
                            const uint64_t blockLength = std::min<uint64_t>(
                                BlockStore::kBlockSize, fileSize - uint64_t(block) * BlockStore::kBlockSize);
-                           QByteArray part = uint64_t(acc.size()) > from
-                               ? acc.mid(qsizetype(from), qsizetype(blockLength))
-                               : QByteArray();
+                           // Each block shares the run's buffer (no copy per block).
+                           QByteArray part = sharedSlice(acc, qsizetype(from), qsizetype(blockLength));
                            // A short block (the file shrank) is served but not kept.
                            const bool keep = !changed && uint64_t(part.size()) == blockLength;
-                           finish(entries[j], k, path, validator, block, std::move(part), keep);
+                           if (finish(entries[j], k, part, keep))
+                               kept.push_back({entries[j], k, block, std::move(part)});
                        }
+                       storeOnPool(path, validator, std::move(kept));
                    });
 }
 
-BlockFetcher::Entry BlockFetcher::startLocked(const QByteArray &k, bool prefetch)
+BlockFetcher::Entry BlockFetcher::startLocked(const QByteArray &k, const QByteArray &validator,
+                                              bool prefetch)
 {
     auto entry = std::make_shared<InFlight>();
     entry->prefetch = prefetch;
+    entry->validator = validator;
     // Taken before the remote read is sent: a change answered after this point makes
     // the store refuse what this fetch brings back.
     entry->since = c_.store ? c_.store->generation() : 0;
@@ -198,6 +193,8 @@ void BlockFetcher::invalidate(const QByteArray &path, bool tree)
         const QByteArray entryPath = it.key().chopped(1 + qsizetype(sizeof(uint32_t)));
         if (tree ? isWithinPath(entryPath, path) : entryPath == path) {
             (*it)->detached = true;
+            if ((*it)->stored)
+                (*it)->data.clear(); // kept in memory: released now
             it = inFlight_.erase(it);
         } else {
             ++it;
@@ -215,19 +212,9 @@ void BlockFetcher::fetchRemote(const QByteArray &path, const QByteArray &validat
     Entry entry;
     {
         std::unique_lock lock(mutex_);
-        auto it = inFlight_.find(k);
-        if (it != inFlight_.end()) {
-            InFlight &f = **it;
-            if (f.ready) {
-                const QByteArray data = f.data;
-                lock.unlock();
-                done(data, true);
-            } else {
-                f.waiters.push_back(std::move(done));
-            }
+        if (joinLocked(lock, path, block, validator, done))
             return;
-        }
-        entry = startLocked(k, false);
+        entry = startLocked(k, validator, false);
         entry->waiters.push_back(std::move(done));
     }
     const uint32_t length = uint32_t(std::min<uint64_t>(BlockStore::kBlockSize, fileSize - offset));
@@ -244,8 +231,10 @@ void BlockFetcher::readRange(const Entry &entry, const QByteArray &k, const QByt
     c_.inner->read(path, at, want,
                    [this, alive, entry, k, path, validator, block, offset, length,
                     acc = std::move(acc), changed](FsResult<FsReadResult> r) mutable {
-                       if (!r)
-                           return finish(entry, k, path, validator, block, r.error(), false);
+                       if (!r) {
+                           finish(entry, k, r.error(), false);
+                           return;
+                       }
                        if (c_.counters)
                            c_.counters->addBytesIn(uint64_t(r->data.size()));
                        const FsAttr &attr = r->attr;
@@ -261,13 +250,49 @@ void BlockFetcher::readRange(const Entry &entry, const QByteArray &k, const QByt
                                             length, std::move(acc), changed);
                        // A short block (the file shrank) is served but not kept.
                        const bool keep = !changed && uint32_t(acc.size()) == length;
-                       finish(entry, k, path, validator, block, std::move(acc), keep);
+                       if (finish(entry, k, acc, keep))
+                           storeOnPool(path, validator, {{entry, k, block, std::move(acc)}});
                    });
 }
 
-void BlockFetcher::finish(const Entry &entry, const QByteArray &k, const QByteArray &path,
-                          const QByteArray &validator, uint32_t block,
-                          FsResult<QByteArray> result, bool keep)
+bool BlockFetcher::joinLocked(std::unique_lock<std::mutex> &lock, const QByteArray &path,
+                              uint32_t block, const QByteArray &validator, Callback &done)
+{
+    auto it = inFlight_.find(key(path, block));
+    if (it == inFlight_.end())
+        return false;
+    Entry entry = *it;
+    if (entry->stored && entry->validator != validator) {
+        entry->data.clear();
+        inFlight_.erase(it);
+        return false;
+    }
+    if (!entry->ready) {
+        entry->waiters.push_back(std::move(done));
+        return true;
+    }
+    const QByteArray data = entry->data;
+    const bool stored = entry->stored;
+    entry->unread = false;
+    if (stored) {
+        entry->data.clear();
+        inFlight_.erase(it);
+    }
+    lock.unlock();
+    // Evicted from disk while it waited in memory (the read-ahead ran further than the
+    // cache holds): it is stored again, as the refetch this read would have cost did.
+    if (stored && c_.store && !c_.store->touch(path, validator, block)) {
+        auto again = std::make_shared<InFlight>();
+        again->since = entry->since;
+        again->validator = validator;
+        storeOnPool(path, validator, {{again, key(path, block), block, data}});
+    }
+    done(data, true);
+    return true;
+}
+
+bool BlockFetcher::finish(const Entry &entry, const QByteArray &k, FsResult<QByteArray> result,
+                          bool keep)
 {
     std::vector<Callback> waiters;
     bool storing = keep && result.ok() && c_.store;
@@ -282,22 +307,75 @@ void BlockFetcher::finish(const Entry &entry, const QByteArray &k, const QByteAr
         if (storing) {
             entry->ready = true;
             entry->data = result.value();
+            entry->unread = waiters.empty();
         } else if (!entry->detached) {
             inFlight_.remove(k);
         }
     }
     for (auto &w : waiters)
         w(result, false);
-    if (!storing)
+    return storing;
+}
+
+void BlockFetcher::storeOnPool(const QByteArray &path, const QByteArray &validator,
+                               std::vector<Stored> blocks)
+{
+    if (blocks.empty())
         return;
-    auto alive = c_.keepAlive();
-    runOnPool([this, alive, entry, k, path, validator, block, data = result.value()] {
-        c_.store->store(path, validator, block, data, entry->since);
+    {
         std::lock_guard lock(mutex_);
-        if (!entry->detached)
-            inFlight_.remove(k);
+        storeQueue_.push_back({path, validator, std::move(blocks)});
+        if (storing_)
+            return;
+        storing_ = true;
+    }
+    auto alive = c_.keepAlive();
+    runOnPool([this, alive] { drainStores(); });
+}
+
+void BlockFetcher::drainStores()
+{
+    for (;;) {
+        StoreJob job;
+        {
+            std::lock_guard lock(mutex_);
+            if (storeQueue_.empty()) {
+                storing_ = false;
+                return;
+            }
+            job = std::move(storeQueue_.front());
+            storeQueue_.pop_front();
+        }
+        for (const Stored &s : job.blocks) {
+            c_.store->store(job.path, job.validator, s.block, s.data, s.entry->since);
+            std::lock_guard lock(mutex_);
+            storedLocked(s);
+        }
+    }
+}
+
+void BlockFetcher::storedLocked(const Stored &s)
+{
+    const Entry &entry = s.entry;
+    entry->stored = true;
+    if (entry->detached)
+        return void(entry->data.clear());
+    if (!entry->unread) {
         entry->data.clear();
-    });
+        auto it = inFlight_.find(s.k);
+        if (it != inFlight_.end() && *it == entry)
+            inFlight_.erase(it);
+        return;
+    }
+    kept_.emplace_back(s.k, entry);
+    while (kept_.size() > kMaxKept) {
+        auto [k, old] = std::move(kept_.front());
+        kept_.pop_front();
+        auto it = inFlight_.find(k);
+        if (it != inFlight_.end() && *it == old)
+            inFlight_.erase(it);
+        old->data.clear();
+    }
 }
 
 } // namespace loft::cache

@@ -342,6 +342,21 @@ bool BlockStore::has(const QByteArray &path, const QByteArray &validator, uint32
     return b != f->blocks.cend() && b->present;
 }
 
+bool BlockStore::touch(const QByteArray &path, const QByteArray &validator, uint32_t block)
+{
+    std::lock_guard lock(mutex_);
+    File *f = fileFor(path);
+    if (!f || f->stale || f->validator != validator)
+        return false;
+    auto b = f->blocks.find(block);
+    if (b == f->blocks.end() || !b->present)
+        return false;
+    lru_.erase(b->tick);
+    b->tick = nextTickLocked();
+    lru_.emplace(b->tick, std::make_pair(f->id, block));
+    return true;
+}
+
 std::optional<QByteArray> BlockStore::read(const QByteArray &path, const QByteArray &validator,
                                            uint32_t block, uint32_t offset, uint32_t count)
 {

@@ -78,6 +78,9 @@ public:
     void close();
 
     bool has(const QByteArray &path, const QByteArray &validator, uint32_t block);
+    // The block was read from a copy in memory: it counts as just used (LRU order).
+    // False when it is not (or no longer) here.
+    bool touch(const QByteArray &path, const QByteArray &validator, uint32_t block);
     // Bytes [offset, offset+count) of a cached block (clipped to the block's length), or
     // nullopt on a miss (absent, other validator, failed its CRC, raced with eviction).
     std::optional<QByteArray> read(const QByteArray &path, const QByteArray &validator,

@@ -7,6 +7,7 @@
 #include "LinkGroups.h"
 #include "MetadataCache.h"
 #include "ReadAhead.h"
+#include "SharedSlice.h"
 #include "StagingArea.h"
 #include "TaskScheduler.h"
 #include "UploadQueue.h"
@@ -693,20 +694,32 @@ void CachingFileSystem::Core::read(const QByteArray &path, uint64_t offset, uint
             if (g->error)
                 return done(*g->error);
             FsReadResult result;
-            result.data.reserve(qsizetype(end - offset));
             bool shortBlock = false;
-            for (size_t i = 0; i < g->parts.size() && !shortBlock; ++i) {
-                const uint64_t blockStart = uint64_t(first + i) * kBlock;
-                const QByteArray &part = g->parts[i];
-                const uint64_t from = std::max(offset, blockStart) - blockStart;
-                const uint64_t to = std::min(end, blockStart + kBlock) - blockStart;
-                if (uint64_t(part.size()) < to) {
-                    shortBlock = true; // the remote file is shorter than we believed
-                    if (uint64_t(part.size()) > from)
-                        result.data.append(part.constData() + from, qsizetype(part.size() - from));
-                    break;
+            if (g->parts.size() == 1) {
+                // Within one block (every aligned READ of up to a block): the reply shares
+                // the block's bytes instead of copying them.
+                const QByteArray &part = g->parts.front();
+                const uint64_t blockStart = uint64_t(first) * kBlock;
+                const uint64_t from = offset - blockStart;
+                const uint64_t to = std::min(end - blockStart, uint64_t(part.size()));
+                shortBlock = to < end - blockStart; // the remote file is shorter than we believed
+                if (to > from)
+                    result.data = sharedSlice(part, qsizetype(from), qsizetype(to - from));
+            } else {
+                result.data.reserve(qsizetype(end - offset));
+                for (size_t i = 0; i < g->parts.size() && !shortBlock; ++i) {
+                    const uint64_t blockStart = uint64_t(first + i) * kBlock;
+                    const QByteArray &part = g->parts[i];
+                    const uint64_t from = std::max(offset, blockStart) - blockStart;
+                    const uint64_t to = std::min(end, blockStart + kBlock) - blockStart;
+                    if (uint64_t(part.size()) < to) {
+                        shortBlock = true;
+                        if (uint64_t(part.size()) > from)
+                            result.data.append(part.constData() + from, qsizetype(part.size() - from));
+                        break;
+                    }
+                    result.data.append(part.constData() + from, qsizetype(to - from));
                 }
-                result.data.append(part.constData() + from, qsizetype(to - from));
             }
             (local ? self->counters_.addHit(uint64_t(result.data.size()))
                    : self->counters_.addMiss(uint64_t(result.data.size())));

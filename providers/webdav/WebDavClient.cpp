@@ -225,6 +225,43 @@ void WebDavClient::attempt(const CallPtr &call)
     connect(reply, &QNetworkReply::finished, this, [this, call] { onFinished(call); });
 }
 
+// Moves what the reply has buffered to the end of `body`, copying as little as it can.
+// QNAM usually hands over a whole ranged answer as one piece; reading exactly that piece
+// takes it over without a copy (QIODevice::read(qint64) of the next buffered chunk).
+// When more is to follow, the buffer is sized from Content-Length (up to `maxBody` and
+// one byte past, so an oversized answer is still noticed) and the rest is read straight
+// into place: never through a temporary per chunk or a growing buffer's reallocations.
+void WebDavClient::appendAvailable(QByteArray &body, QNetworkReply *reply, qint64 maxBody)
+{
+    bool ok = false;
+    qint64 expected = reply->header(QNetworkRequest::ContentLengthHeader).toLongLong(&ok);
+    if (!ok || expected < 0)
+        expected = -1;
+    for (;;) {
+        const qint64 available = reply->bytesAvailable();
+        if (available <= 0)
+            return;
+        if (body.isEmpty()) {
+            QByteArray first = reply->read(available);
+            if (first.isEmpty())
+                return;
+            if (expected < 0 || first.size() >= expected) {
+                body = std::move(first);
+                continue;
+            }
+            body.reserve(qsizetype(std::min(expected, maxBody + 1)));
+            body.append(first);
+            continue;
+        }
+        const qsizetype had = body.size();
+        body.resize(had + qsizetype(available));
+        const qint64 got = reply->read(body.data() + had, available);
+        body.resize(had + qsizetype(std::max<qint64>(got, 0)));
+        if (got <= 0)
+            return;
+    }
+}
+
 void WebDavClient::onReadyRead(const CallPtr &call)
 {
     QNetworkReply *reply = call->reply;
@@ -251,7 +288,7 @@ void WebDavClient::onReadyRead(const CallPtr &call)
         }
         return;
     }
-    call->body += reply->readAll();
+    appendAvailable(call->body, reply, req.maxBody);
     if (call->body.size() > req.maxBody) {
         call->tooLarge = true;
         call->abortedByUs = true;

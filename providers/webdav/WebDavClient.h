@@ -81,6 +81,7 @@ private:
     void begin(CallPtr call);
     void attempt(const CallPtr &call);
     void onReadyRead(const CallPtr &call);
+    static void appendAvailable(QByteArray &body, QNetworkReply *reply, qint64 maxBody);
     void onFinished(const CallPtr &call);
     void complete(const CallPtr &call, WebDavResponse response);
     bool followRedirect(const CallPtr &call, WebDavResponse &response);

@@ -761,6 +761,64 @@ private slots:
               elapsed, st.hitRatio(), remote_->calls.maxReadsInFlight.load());
     }
 
+    // Blocks the read-ahead fetched stay in memory after they are stored, until the reader
+    // takes them: proven by spoiling them on disk (a block stored in this session is read
+    // back without a CRC check, so a read from disk would return the spoiled bytes).
+    void blocksFetchedAheadAreServedFromMemory()
+    {
+        const QByteArray data = randomBytes(4 * MiB, 25);
+        putFile(remotePath("ahead.bin"), data);
+        CacheConfig config;
+        config.readAheadBlocks = 4;
+        auto fs = open(config);
+        Sync s{fs.get()};
+        QCOMPARE(s.read("ahead.bin", 0, MiB)->data, data.left(MiB));
+        QCOMPARE(s.read("ahead.bin", MiB, MiB)->data, data.mid(MiB, MiB));
+        // The second sequential read opened the window: blocks 2 and 3 come ahead.
+        QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
+        int spoiled = 0;
+        QDirIterator it(cacheDir_.path() + QStringLiteral("/blocks"), QDir::Files,
+                        QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            QFile f(it.next());
+            if (f.size() < qint64(4 * MiB))
+                continue;
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            for (qint64 block : {2, 3}) {
+                f.seek(block * qint64(MiB) + 1000);
+                f.write("SPOILED");
+            }
+            ++spoiled;
+        }
+        QCOMPARE(spoiled, 1);
+        remote_->calls.reset();
+        QCOMPARE(s.read("ahead.bin", 2 * MiB, MiB)->data, data.mid(2 * MiB, MiB));
+        QCOMPARE(s.read("ahead.bin", 3 * MiB, MiB)->data, data.mid(3 * MiB, MiB));
+        QCOMPARE(remote_->calls.read.load(), 0);
+    }
+
+    // A block kept in memory belongs to one version of the file: after the remote changed,
+    // the reader gets the new bytes.
+    void blocksKeptInMemoryFollowRemoteChanges()
+    {
+        const QByteArray v1 = randomBytes(4 * MiB, 26);
+        putFile(remotePath("kept.bin"), v1);
+        CacheConfig config;
+        config.readAheadBlocks = 4;
+        config.metadataTtl = 100ms;
+        auto fs = open(config);
+        Sync s{fs.get()};
+        QCOMPARE(s.read("kept.bin", 0, MiB)->data, v1.left(MiB));
+        QCOMPARE(s.read("kept.bin", MiB, MiB)->data, v1.mid(MiB, MiB));
+        QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(v1.size()));
+        const QByteArray v2 = randomBytes(4 * MiB, 27); // same size, new content and version
+        QTest::qWait(20);
+        putFile(remotePath("kept.bin"), v2);
+        QTest::qWait(150); // past the TTL: the new version is seen
+        QCOMPARE(s.read("kept.bin", 2 * MiB, MiB)->data, v2.mid(2 * MiB, MiB));
+        QCOMPARE(s.read("kept.bin", 3 * MiB, MiB)->data, v2.mid(3 * MiB, MiB));
+    }
+
     void randomReadersFetchOnlyWhatTheyNeed()
     {
         const QByteArray data = randomBytes(64 * MiB, 23);

@@ -1,5 +1,5 @@
 // The cache layer's smaller parts: journal file, upload queue, metadata cache, read-ahead
-// policy, conflict names, size parsing, CRC-32C.
+// policy, conflict names, size parsing, CRC-32C, shared slices.
 #include "CacheConfig.h"
 #include "ConflictNamer.h"
 #include "Crc32c.h"
@@ -7,6 +7,7 @@
 #include "LinkGroups.h"
 #include "MetadataCache.h"
 #include "ReadAhead.h"
+#include "SharedSlice.h"
 #include "UploadQueue.h"
 
 #include <QFile>
@@ -51,6 +52,50 @@ private slots:
         const uint32_t split = crc32c(big.constData() + 777, size_t(big.size() - 777),
                                       crc32c(big.constData(), 777));
         QCOMPARE(split, whole);
+        // Long enough for the three-stream path (and a tail after it); the value is from an
+        // independent bit-by-bit implementation.
+        QByteArray pattern(100003, Qt::Uninitialized);
+        for (int i = 0; i < pattern.size(); ++i)
+            pattern[i] = char((i * 7 + i / 251) & 0xff);
+        QCOMPARE(crc32c(pattern.constData(), size_t(pattern.size())), 0xa6512d09u);
+        for (int cut : {1, 4095, 4096, 12288, 50001}) {
+            const uint32_t first = crc32c(pattern.constData(), size_t(cut));
+            QCOMPARE(crc32c(pattern.constData() + cut, size_t(pattern.size() - cut), first),
+                     0xa6512d09u);
+        }
+    }
+
+    void sharedSlicesShareUntilWritten()
+    {
+        QByteArray whole(4 << 20, Qt::Uninitialized);
+        for (int i = 0; i < whole.size(); ++i)
+            whole[i] = char(i % 253);
+        const QByteArray expected = whole.mid(1 << 20, 1 << 20);
+        QByteArray slice = sharedSlice(whole, 1 << 20, 1 << 20);
+        QCOMPARE(slice, expected);
+        QCOMPARE(slice.constData(), whole.constData() + (1 << 20)); // no copy
+        QCOMPARE(sharedSlice(whole, 0, whole.size()).constData(), whole.constData());
+        // Past the end: cut to what there is, or nothing.
+        QCOMPARE(sharedSlice(whole, whole.size() - 10, 100).size(), 10);
+        QVERIFY(sharedSlice(whole, whole.size(), 1).isEmpty());
+        QVERIFY(sharedSlice(whole, 5, 0).isEmpty());
+        // Writing to a slice copies it; the original and the other slices keep their bytes.
+        QByteArray other = sharedSlice(whole, 2 << 20, 16);
+        slice[0] = 'X';
+        QCOMPARE(slice[0], 'X');
+        QCOMPARE(whole.at(1 << 20), expected.at(0));
+        QCOMPARE(slice.mid(1), expected.mid(1));
+        // A slice outlives the array it was cut from, and may grow like any QByteArray.
+        whole = QByteArray();
+        QCOMPARE(uchar(other.at(0)), uchar((2 << 20) % 253));
+        other.append("tail");
+        QCOMPARE(other.size(), 20);
+        QVERIFY(other.endsWith("tail"));
+        QCOMPARE(uchar(other.at(15)), uchar(((2 << 20) + 15) % 253));
+        // Raw data is copied, never shared.
+        static const char raw[] = "0123456789";
+        const QByteArray rawArray = QByteArray::fromRawData(raw, 10);
+        QCOMPARE(sharedSlice(rawArray, 2, 3), QByteArray("234"));
     }
 
     void journalReplaysAndCutsTornTail()
