@@ -131,15 +131,7 @@ void BlockFetcher::readRun(std::vector<Entry> entries, const QByteArray &path,
                    [this, alive, entries = std::move(entries), path, validator, first, fileSize,
                     length, acc = std::move(acc), changed](FsResult<FsReadResult> r) mutable {
                        if (r) {
-                           if (c_.counters)
-                               c_.counters->addBytesIn(uint64_t(r->data.size()));
-                           const FsAttr &attr = r->attr;
-                           const bool meaningful = !attr.version.isEmpty() || attr.mtime.sec != 0;
-                           if (meaningful && validatorFor(attr) != validator && !changed) {
-                               changed = true;
-                               if (c_.onRemoteChanged)
-                                   c_.onRemoteChanged(path, attr);
-                           }
+                           noteRemoteRead(path, validator, *r, changed);
                            acc.append(r->data);
                            if (uint64_t(acc.size()) < length && !r->eof && !r->data.isEmpty())
                                return readRun(std::move(entries), path, validator, first,
@@ -221,6 +213,22 @@ void BlockFetcher::fetchRemote(const QByteArray &path, const QByteArray &validat
     readRange(entry, k, path, validator, block, offset, length, QByteArray(), false);
 }
 
+// Counts a remote read's bytes and notices, once per fetch (`changed`), that the remote
+// file is no longer the version the fetch started from.
+void BlockFetcher::noteRemoteRead(const QByteArray &path, const QByteArray &validator,
+                                  const FsReadResult &r, bool &changed)
+{
+    if (c_.counters)
+        c_.counters->addBytesIn(uint64_t(r.data.size()));
+    const FsAttr &attr = r.attr;
+    const bool meaningful = !attr.version.isEmpty() || attr.mtime.sec != 0;
+    if (meaningful && validatorFor(attr) != validator && !changed) {
+        changed = true;
+        if (c_.onRemoteChanged)
+            c_.onRemoteChanged(path, attr);
+    }
+}
+
 void BlockFetcher::readRange(const Entry &entry, const QByteArray &k, const QByteArray &path,
                              const QByteArray &validator, uint32_t block, uint64_t offset,
                              uint32_t length, QByteArray acc, bool changed)
@@ -235,15 +243,7 @@ void BlockFetcher::readRange(const Entry &entry, const QByteArray &k, const QByt
                            finish(entry, k, r.error(), false);
                            return;
                        }
-                       if (c_.counters)
-                           c_.counters->addBytesIn(uint64_t(r->data.size()));
-                       const FsAttr &attr = r->attr;
-                       const bool meaningful = !attr.version.isEmpty() || attr.mtime.sec != 0;
-                       if (meaningful && validatorFor(attr) != validator && !changed) {
-                           changed = true;
-                           if (c_.onRemoteChanged)
-                               c_.onRemoteChanged(path, attr);
-                       }
+                       noteRemoteRead(path, validator, *r, changed);
                        acc.append(r->data);
                        if (uint32_t(acc.size()) < length && !r->eof && !r->data.isEmpty())
                            return readRange(entry, k, path, validator, block, offset,

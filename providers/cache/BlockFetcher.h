@@ -99,6 +99,8 @@ private:
     void fetchRemote(const QByteArray &path, const QByteArray &validator, uint64_t fileSize,
                      uint32_t block, Callback done);
     Entry startLocked(const QByteArray &k, const QByteArray &validator, bool prefetch);
+    void noteRemoteRead(const QByteArray &path, const QByteArray &validator,
+                        const FsReadResult &r, bool &changed);
     void readRange(const Entry &entry, const QByteArray &k, const QByteArray &path,
                    const QByteArray &validator, uint32_t block, uint64_t offset,
                    uint32_t length, QByteArray acc, bool changed);

@@ -39,6 +39,17 @@ qint64 LoftServerProcess::pid() const
     return process_ ? process_->processId() : 0;
 }
 
+qint64 LoftServerProcess::residentKiB() const
+{
+    QFile f(QStringLiteral("/proc/%1/status").arg(pid()));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : f.readAll().split('\n'))
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').first().toLongLong();
+    return -1;
+}
+
 QByteArray LoftServerProcess::serverLog()
 {
     QFile file(logPath_);

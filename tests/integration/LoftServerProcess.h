@@ -44,6 +44,8 @@ public:
 
     bool running() const;
     qint64 pid() const;
+    // The server's resident memory (VmRSS) in KiB, or -1.
+    qint64 residentKiB() const;
     QString errorString() const { return error_; }
 
     // From the URL line nfs://127.0.0.1:PORT/EXPORT.

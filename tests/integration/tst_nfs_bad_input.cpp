@@ -33,18 +33,6 @@ constexpr uint32_t kSuccess = 0, kProgUnavail = 1, kProgMismatch = 2, kProcUnava
 
 constexpr const char kProbeContent[] = "still here";
 
-// VmRSS of a process in KiB, or -1.
-qint64 residentKiB(qint64 pid)
-{
-    QFile f(QStringLiteral("/proc/%1/status").arg(pid));
-    if (!f.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : f.readAll().split('\n'))
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').first().toLongLong();
-    return -1;
-}
-
 uint32_t firstWord(const QByteArray &body)
 {
     XdrIn in(body);
@@ -146,7 +134,7 @@ private slots:
 
     void hugeFragmentHeader()
     {
-        const qint64 before = residentKiB(server_.pid());
+        const qint64 before = server_.residentKiB();
         QVERIFY(before > 0);
         for (uint32_t mark : {0x80000000u | 0x40000000u,   // last fragment of 1 GiB
                               0x40000000u,                 // a 1 GiB fragment, more to come
@@ -174,7 +162,7 @@ private slots:
             }
             QVERIFY2(closed || s.waitForPeerClose(), "64 MiB of fragments were accepted");
         }
-        const qint64 after = residentKiB(server_.pid());
+        const qint64 after = server_.residentKiB();
         QVERIFY2(after - before < 128 * 1024,
                  qPrintable(QStringLiteral("resident memory grew from %1 KiB to %2 KiB")
                                 .arg(before)

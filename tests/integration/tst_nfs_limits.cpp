@@ -26,17 +26,6 @@ constexpr uint32_t kNfs = 100003, kMount = 100005;
 constexpr uint32_t kGetattr = 1, kLookup = 3, kRead = 6;
 constexpr int kMiB = 1 << 20;
 
-qint64 residentKiB(qint64 pid)
-{
-    QFile f(QStringLiteral("/proc/%1/status").arg(pid));
-    if (!f.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : f.readAll().split('\n'))
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').first().toLongLong();
-    return -1;
-}
-
 QByteArray recordOf(const QByteArray &payload)
 {
     XdrOut mark;
@@ -254,7 +243,7 @@ private slots:
         const QByteArray fh = rawHandle(s, "big.bin");
         QVERIFY(!fh.isEmpty());
         expectServed(); // warm-up: the served file is in the page cache
-        const qint64 before = residentKiB(server_->pid());
+        const qint64 before = server_->residentKiB();
         QVERIFY(before > 0);
 
         constexpr int kCalls = 200;
@@ -267,7 +256,7 @@ private slots:
         QVERIFY(s.socket().write(burst) == burst.size());
         s.socket().flush();
         QThread::msleep(1500); // the server answers what it may and stops reading
-        const qint64 held = residentKiB(server_->pid()) - before;
+        const qint64 held = server_->residentKiB() - before;
         qInfo() << "server memory grew by" << held / 1024 << "MiB with 200 MiB of replies unread";
         QVERIFY2(held < 64 * 1024, qPrintable(QStringLiteral("grew by %1 KiB").arg(held)));
 
