@@ -142,6 +142,9 @@ run_provider() { # [sessions]
 run_serve() {
   local cache="$WORK/serve-cache.$RANDOM" out="$WORK/serve.out"
   rm -rf "$cache"
+  # Emptied here, not by the redirection below: that runs in the background child, and
+  # the wait loop could read the previous run's address first.
+  : >"$out"
   env -u SSH_AUTH_SOCK "$LOFT" serve --state-dir "$WORK/state" --cache-dir "$cache" \
       --identity "$WORK/client_key" --known-hosts "$WORK/known_hosts" "$URL" >"$out" 2>>"$WORK/serve.log" &
   SERVE_PID=$!

@@ -171,6 +171,9 @@ nfs_read() { # URL -> MiB/s
 run_loft() {
   local cache="$WORK/serve-cache.$RANDOM" out="$WORK/serve.out" url="" l0 cold warm creq wreq
   rm -rf "$cache"
+  # Emptied here, not by the redirection below: that runs in the background child, and
+  # the wait loop could read the previous run's address first.
+  : >"$out"
   LOFT_PASSWORD="$PASSWORD" "$LOFT" serve --state-dir "$WORK/state" --cache-dir "$cache" \
       "webdav://$USER_NAME@127.0.0.1:$PORT/dav" >"$out" 2>>"$WORK/serve.log" &
   SERVE_PID=$!
