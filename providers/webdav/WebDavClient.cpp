@@ -161,7 +161,13 @@ void WebDavClient::attempt(const CallPtr &call)
     }
     call->resetAttempt();
     ++call->tries;
+    if (directEligible(*call))
+        return sendDirect(call);
+    sendThroughManager(call);
+}
 
+void WebDavClient::sendThroughManager(const CallPtr &call)
+{
     const WebDavRequest &req = call->request;
     QNetworkRequest nr(call->url);
     nr.setTransferTimeout(int(config_.transferTimeout.count()));
@@ -223,6 +229,96 @@ void WebDavClient::attempt(const CallPtr &call)
                 call->request.uploadProgress(sent, total);
         });
     connect(reply, &QNetworkReply::finished, this, [this, call] { onFinished(call); });
+}
+
+bool WebDavClient::directEligible(const Call &call) const
+{
+    const WebDavRequest &req = call.request;
+    return config_.directGets && !laneUnsuited_ && req.method == "GET" && req.sliceOffset
+        && req.body.isEmpty() && req.bodyFile.isEmpty() && call.url.scheme() == u"http"
+        && !call.url.host().isEmpty() && sameOrigin(call.url)
+        // Basic only once the server asked for it: never a password in clear to a server
+        // that wants Digest.
+        && (config_.user.isEmpty()
+            || (authScheme_ == AuthScheme::Basic && !basicAuthorization_.isEmpty()));
+}
+
+void WebDavClient::sendDirect(const CallPtr &call)
+{
+    const WebDavRequest &req = call->request;
+    DirectGetJob job;
+    job.host = call->url.host(QUrl::FullyEncoded).toLatin1();
+    if (job.host.startsWith('['))
+        job.host = job.host.mid(1, job.host.size() - 2);
+    job.port = quint16(call->url.port(80));
+    QByteArray target = call->url.path(QUrl::FullyEncoded).toLatin1();
+    if (target.isEmpty())
+        target = "/";
+    if (call->url.hasQuery())
+        target += '?' + call->url.query(QUrl::FullyEncoded).toLatin1();
+    QByteArray authority = call->url.host(QUrl::FullyEncoded).toLatin1();
+    if (call->url.port() >= 0)
+        authority += ':' + QByteArray::number(call->url.port());
+    QByteArray &head = job.head;
+    head = "GET " + target + " HTTP/1.1\r\nHost: " + authority + "\r\nUser-Agent: "
+        + config_.userAgent + "\r\n";
+    for (const auto &h : req.headers)
+        head += h.first + ": " + h.second + "\r\n";
+    if (!config_.user.isEmpty()) {
+        head += "Authorization: " + basicAuthorization_ + "\r\n";
+        call->preemptiveBasic = true;
+    }
+    head += "Connection: keep-alive\r\n\r\n";
+    job.sliceOffset = req.sliceOffset;
+    job.sliceLength = req.sliceLength;
+    job.maxBody = req.maxBody;
+    job.timeout = config_.transferTimeout;
+    if (!lane_)
+        lane_ = std::make_unique<DirectGetLane>(config_.directConnections);
+    laneCalls_.insert(call.get(), call);
+    requestsSent_.fetch_add(1);
+    qCDebug(lcWebDav) << "GET (direct)" << call->url.toString(QUrl::RemoveUserInfo) << "try"
+                      << call->tries;
+    lane_->submit(std::move(job), [this, call](DirectGetOutcome outcome) {
+        // On a lane worker: back to the client's thread. stop() in shutdown() joins the
+        // workers before this object can go, so `this` is alive here.
+        QMetaObject::invokeMethod(
+            this, [this, call, outcome = std::move(outcome)]() mutable {
+                onDirectDone(call, std::move(outcome));
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void WebDavClient::onDirectDone(const CallPtr &call, DirectGetOutcome outcome)
+{
+    if (!laneCalls_.remove(call.get()))
+        return; // shutdown() answered it already
+    using Kind = DirectGetOutcome::Kind;
+    if (outcome.kind == Kind::NotHandled) {
+        if (outcome.serverUnsuited)
+            laneUnsuited_ = true;
+        qCDebug(lcWebDav) << "direct GET not handled:" << outcome.why << "- through QNAM";
+        if (shutDown_)
+            return attempt(call); // answers "disconnecting"
+        call->resetAttempt();
+        return sendThroughManager(call); // the same attempt, the usual way
+    }
+    WebDavResponse r;
+    r.url = call->url;
+    if (outcome.kind == Kind::TimedOut) {
+        r.timedOut = true;
+        r.networkError = QNetworkReply::TimeoutError;
+        r.message = describeFailure(*call, r);
+        return complete(call, std::move(r));
+    }
+    directAnswers_.fetch_add(1);
+    r.status = outcome.status;
+    r.headers = std::move(outcome.headers);
+    r.body = std::move(outcome.body);
+    r.sliced = outcome.sliced;
+    call->reason = QString::fromLatin1(outcome.reason);
+    complete(call, std::move(r));
 }
 
 // Moves what the reply has buffered to the end of `body`, copying as little as it can.
@@ -592,6 +688,15 @@ void WebDavClient::shutdown()
     }
     delete nam_;
     nam_ = nullptr;
+    if (lane_)
+        lane_->stop(); // workers joined: nothing more is posted from them
+    const auto inLane = std::exchange(laneCalls_, {});
+    for (const CallPtr &call : inLane) {
+        WebDavResponse r;
+        r.networkError = QNetworkReply::OperationCanceledError;
+        r.message = QStringLiteral("Loft is disconnecting from the WebDAV server.");
+        complete(call, std::move(r));
+    }
 }
 
 } // namespace loft::webdav

@@ -24,8 +24,12 @@
 // - retries: idempotent requests are retried after network failures and 500/502/503/504,
 //   with exponential backoff (Retry-After honoured up to 10 s), at most maxTries attempts;
 //   never after a timeout (that already used the caller's patience).
+// - ranged GETs over plain http (the bulk of a cold read) go through DirectGetLane, Loft's
+//   own keep-alive sockets, when nothing but Basic (or no) authentication is needed; what
+//   that lane does not handle comes back and is sent through QNAM as above.
 #pragma once
 
+#include "DirectGetLane.h"
 #include "WebDavRequest.h"
 
 #include <QDeadlineTimer>
@@ -54,6 +58,9 @@ struct WebDavClientConfig {
     std::chrono::milliseconds authRetryAfter{30000};
     QList<QSslCertificate> extraCaCertificates;
     QByteArray userAgent = "Loft";
+    // Ranged GETs over http:// through DirectGetLane (off: every request through QNAM).
+    bool directGets = true;
+    int directConnections = 6;
 };
 
 class WebDavClient final : public QObject {
@@ -73,6 +80,8 @@ public:
     // HTTP requests put on the wire so far (attempts, redirects included; QNAM's own
     // resend after an authentication challenge not included). Thread-safe.
     quint64 requestsSent() const { return requestsSent_.load(); }
+    // Of those, the ones DirectGetLane answered. Thread-safe.
+    quint64 directAnswers() const { return directAnswers_.load(); }
 
 private:
     struct Call;
@@ -80,6 +89,10 @@ private:
 
     void begin(CallPtr call);
     void attempt(const CallPtr &call);
+    void sendThroughManager(const CallPtr &call);
+    bool directEligible(const Call &call) const;
+    void sendDirect(const CallPtr &call);
+    void onDirectDone(const CallPtr &call, DirectGetOutcome outcome);
     void onReadyRead(const CallPtr &call);
     static void appendAvailable(QByteArray &body, QNetworkReply *reply, qint64 maxBody);
     void onFinished(const CallPtr &call);
@@ -109,6 +122,10 @@ private:
     QString authRejectedMessage_;
     bool shutDown_ = false;
     std::atomic<quint64> requestsSent_{0};
+    std::atomic<quint64> directAnswers_{0};
+    std::unique_ptr<DirectGetLane> lane_; // made on the first eligible request
+    bool laneUnsuited_ = false;           // the server spoke in a way the lane does not
+    QHash<Call *, CallPtr> laneCalls_;    // in the lane now
 };
 
 } // namespace loft::webdav

@@ -110,6 +110,7 @@ WebDavFileSystem::WebDavFileSystem(const WebDavOptions &options) : url_(options.
     config.authRetryAfter = options.authRetryAfter;
     config.extraCaCertificates = options.extraCaCertificates;
     config.userAgent = "Loft/" QT_STRINGIFY(LOFT_WEBDAV_VERSION);
+    config.directGets = options.directGets && qEnvironmentVariable("LOFT_WEBDAV_DIRECT") != u"0";
     client_ = new WebDavClient(config);
     client_->moveToThread(&thread_);
     thread_.setObjectName(QStringLiteral("loft-webdav"));
@@ -140,6 +141,11 @@ QString WebDavFileSystem::lastError() const
 quint64 WebDavFileSystem::requestsSent() const
 {
     return client_->requestsSent();
+}
+
+quint64 WebDavFileSystem::directAnswers() const
+{
+    return client_->directAnswers();
 }
 
 void WebDavFileSystem::remember(const QString &message)

@@ -61,6 +61,9 @@ struct WebDavOptions {
     std::chrono::milliseconds retryBaseDelay{250};     // then ×4 per attempt
     std::chrono::milliseconds authRetryAfter{30000};   // after a refused password
     QList<QSslCertificate> extraCaCertificates;        // trusted besides the system store
+    // Ranged GETs over http:// on Loft's own connections (DirectGetLane); the environment
+    // variable LOFT_WEBDAV_DIRECT=0 turns it off too.
+    bool directGets = true;
 };
 
 class WebDavFileSystem final : public FileSystem {
@@ -76,6 +79,8 @@ public:
     QString lastError() const override;
     // HTTP requests sent so far (for tests and the status window). Thread-safe.
     quint64 requestsSent() const;
+    // Of those, the ranged GETs answered through DirectGetLane. Thread-safe.
+    quint64 directAnswers() const;
 
     FsCapabilities capabilities() const override { return capabilities_; }
 

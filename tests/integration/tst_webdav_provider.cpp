@@ -816,8 +816,10 @@ void TestWebDavProvider::readWithoutRangeSupport()
     QVERIFY(r->data == content.mid(500000, 1000));
     QVERIFY(!r->eof);
     QCOMPARE(r->attr.size, uint64_t(content.size()));
+    // Apache logs the request when it is done sending, which may be after the slice was
+    // read and the connection closed.
+    QTRY_COMPARE_WITH_TIMEOUT(apache_->accessLog().mid(before).size(), 1, 5000);
     const QStringList log = apache_->accessLog().mid(before);
-    QCOMPARE(log.size(), 1);
     QVERIFY2(log.first().endsWith(QLatin1String(" 200")), qPrintable(log.first())); // not 206
     const auto tail = fs.read("big", content.size() - 10, 100);
     QCOMPARE(outcome(tail), QStringLiteral("ok"));

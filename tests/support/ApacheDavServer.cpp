@@ -5,6 +5,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
+#include <QThread>
 
 #include <grp.h>
 #include <pwd.h>
@@ -233,7 +234,24 @@ bool ApacheDavServer::setFrozen(bool frozen)
     if (!running() || !f.open(QIODevice::ReadOnly))
         return false;
     const pid_t pid = pid_t(f.readAll().trimmed().toLongLong());
-    return pid > 0 && ::kill(pid, frozen ? SIGSTOP : SIGCONT) == 0;
+    if (pid <= 0 || ::kill(pid, frozen ? SIGSTOP : SIGCONT) != 0)
+        return false;
+    if (!frozen)
+        return true;
+    // kill() returns before the signal has stopped a server running on the other core:
+    // wait until it has (state T in /proc), so that nothing it sends afterwards counts.
+    const QString stat = QStringLiteral("/proc/%1/stat").arg(pid);
+    for (int i = 0; i < 400; ++i) {
+        QFile s(stat);
+        if (!s.open(QIODevice::ReadOnly))
+            return false;
+        const QByteArray text = s.readAll();
+        const qsizetype paren = text.lastIndexOf(')');
+        if (paren >= 0 && paren + 2 < text.size() && (text[paren + 2] == 'T' || text[paren + 2] == 't'))
+            return true;
+        QThread::msleep(5);
+    }
+    return false;
 }
 
 void ApacheDavServer::throttle(int runMs, int periodMs)

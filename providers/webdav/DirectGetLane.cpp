@@ -1,0 +1,411 @@
+#include "DirectGetLane.h"
+
+#include <QByteArrayView>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace loft::webdav {
+
+namespace {
+constexpr size_t kMaxHead = 64 * 1024;
+
+enum class Wait { Ready, TimedOut, Failed };
+
+Wait waitFor(int fd, short events, std::chrono::milliseconds timeout)
+{
+    pollfd p{fd, events, 0};
+    for (;;) {
+        const int n = ::poll(&p, 1, int(std::min<int64_t>(timeout.count(), INT32_MAX)));
+        if (n > 0)
+            return Wait::Ready; // POLLERR/POLLHUP too: the next call says what happened
+        if (n == 0)
+            return Wait::TimedOut;
+        if (errno != EINTR)
+            return Wait::Failed;
+    }
+}
+
+// recv() that waits up to `timeout` for data; -1 with `timedOut` set when none came.
+ssize_t receive(int fd, char *to, size_t length, std::chrono::milliseconds timeout, bool &timedOut)
+{
+    for (;;) {
+        const ssize_t n = ::recv(fd, to, length, 0);
+        if (n >= 0)
+            return n;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return -1;
+        const Wait w = waitFor(fd, POLLIN, timeout);
+        if (w == Wait::TimedOut) {
+            timedOut = true;
+            return -1;
+        }
+        if (w == Wait::Failed)
+            return -1;
+    }
+}
+
+bool sendAll(int fd, QByteArrayView data, std::chrono::milliseconds timeout)
+{
+    qsizetype sent = 0;
+    while (sent < data.size()) {
+        const ssize_t n = ::send(fd, data.data() + sent, size_t(data.size() - sent), MSG_NOSIGNAL);
+        if (n > 0) {
+            sent += n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
+            && waitFor(fd, POLLOUT, timeout) == Wait::Ready)
+            continue;
+        return false;
+    }
+    return true;
+}
+
+// A non-blocking TCP connection to host:port, or -1 (`why` set).
+int connectTo(const QByteArray &host, quint16 port, std::chrono::milliseconds timeout,
+              QByteArray &why)
+{
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo *found = nullptr;
+    const QByteArray service = QByteArray::number(port);
+    if (const int rc = ::getaddrinfo(host.constData(), service.constData(), &hints, &found)) {
+        why = "cannot resolve " + host + ": " + ::gai_strerror(rc);
+        return -1;
+    }
+    int fd = -1;
+    for (addrinfo *a = found; a && fd < 0; a = a->ai_next) {
+        fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+        if (fd < 0)
+            continue;
+        int err = 0;
+        if (::connect(fd, a->ai_addr, a->ai_addrlen) < 0) {
+            err = errno;
+            if (err == EINPROGRESS) {
+                socklen_t len = sizeof err;
+                err = waitFor(fd, POLLOUT, timeout) == Wait::Ready
+                        && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0
+                    ? err
+                    : ETIMEDOUT;
+            }
+        }
+        if (err != 0) {
+            why = "connect: " + QByteArray(::strerror(err));
+            ::close(fd);
+            fd = -1;
+        }
+    }
+    ::freeaddrinfo(found);
+    if (fd >= 0) {
+        const int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    return fd;
+}
+
+struct Head {
+    bool valid = false;
+    bool http10 = false;
+    int status = 0;
+    QByteArray reason;
+    QList<QPair<QByteArray, QByteArray>> headers;
+    std::optional<qint64> contentLength;
+    bool closes = false;     // Connection: close
+    QByteArray unsuited;     // a feature this lane does not speak (non-empty: give up)
+};
+
+Head parseHead(QByteArrayView text)
+{
+    Head h;
+    const auto lines = text.toByteArray().split('\n');
+    if (lines.isEmpty())
+        return h;
+    const QByteArray status = lines.first().trimmed();
+    if (!status.startsWith("HTTP/1.") || status.size() < 12 || status[8] != ' ')
+        return h;
+    h.http10 = status.startsWith("HTTP/1.0");
+    bool ok = false;
+    h.status = status.mid(9, 3).toInt(&ok);
+    if (!ok)
+        return h;
+    h.reason = status.mid(13).trimmed();
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QByteArray &line = lines[i];
+        if (line.trimmed().isEmpty())
+            continue;
+        if (line.startsWith(' ') || line.startsWith('\t')) {
+            h.unsuited = "folded header lines";
+            return h;
+        }
+        const qsizetype colon = line.indexOf(':');
+        if (colon <= 0)
+            return h;
+        const QByteArray name = line.left(colon).trimmed();
+        const QByteArray value = line.mid(colon + 1).trimmed();
+        h.headers.append({name, value});
+        const QByteArray lower = name.toLower();
+        if (lower == "content-length") {
+            const qint64 length = value.toLongLong(&ok);
+            if (!ok || length < 0 || (h.contentLength && *h.contentLength != length))
+                return h;
+            h.contentLength = length;
+        } else if (lower == "transfer-encoding" && value.toLower() != "identity") {
+            h.unsuited = "Transfer-Encoding " + value;
+        } else if (lower == "content-encoding" && value.toLower() != "identity") {
+            h.unsuited = "Content-Encoding " + value;
+        } else if (lower == "connection" && value.toLower().contains("close")) {
+            h.closes = true;
+        }
+    }
+    h.valid = true;
+    return h;
+}
+
+DirectGetOutcome notHandled(QByteArray why, bool unsuited = false)
+{
+    DirectGetOutcome o;
+    o.kind = DirectGetOutcome::Kind::NotHandled;
+    o.why = std::move(why);
+    o.serverUnsuited = unsuited;
+    return o;
+}
+
+DirectGetOutcome timedOut()
+{
+    DirectGetOutcome o;
+    o.kind = DirectGetOutcome::Kind::TimedOut;
+    o.why = "no progress within the timeout";
+    return o;
+}
+
+} // namespace
+
+DirectGetLane::DirectGetLane(int connections)
+{
+    connections_.resize(size_t(std::max(1, connections)));
+    for (size_t i = 0; i < connections_.size(); ++i)
+        workers_.emplace_back([this, i] {
+            ::pthread_setname_np(::pthread_self(), "loft-davget");
+            work(i);
+        });
+}
+
+DirectGetLane::~DirectGetLane()
+{
+    stop();
+}
+
+void DirectGetLane::submit(DirectGetJob job, Done done)
+{
+    {
+        std::lock_guard lock(mutex_);
+        if (!stopping_) {
+            queue_.push_back({std::move(job), std::move(done)});
+            wake_.notify_one();
+            return;
+        }
+    }
+    done(notHandled("stopping"));
+}
+
+void DirectGetLane::stop()
+{
+    std::deque<Queued> left;
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+        for (Connection &c : connections_)
+            if (c.fd >= 0)
+                ::shutdown(c.fd, SHUT_RDWR); // a blocked worker wakes at once
+        left = std::exchange(queue_, {});
+    }
+    wake_.notify_all();
+    for (std::thread &t : workers_)
+        if (t.joinable())
+            t.join();
+    workers_.clear();
+    for (Queued &q : left)
+        q.done(notHandled("stopping"));
+}
+
+void DirectGetLane::work(size_t index)
+{
+    Connection &c = connections_[index];
+    for (;;) {
+        Queued q;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (stopping_)
+                break;
+            q = std::move(queue_.front());
+            queue_.pop_front();
+        }
+        DirectGetOutcome outcome = run(c, q.job);
+        q.done(std::move(outcome));
+    }
+    closeConnection(c);
+}
+
+void DirectGetLane::closeConnection(Connection &c)
+{
+    int fd;
+    {
+        std::lock_guard lock(mutex_);
+        fd = std::exchange(c.fd, -1);
+    }
+    if (fd >= 0)
+        ::close(fd);
+    c.reused = false;
+}
+
+DirectGetOutcome DirectGetLane::run(Connection &c, const DirectGetJob &job)
+{
+    // Two rounds: a kept-alive connection the server closed meanwhile fails before the
+    // first byte of the answer; then the request goes again on a new connection.
+    for (int round = 0; round < 2; ++round) {
+        if (c.fd >= 0 && (c.host != job.host || c.port != job.port))
+            closeConnection(c);
+        if (c.fd < 0) {
+            QByteArray why;
+            const int fd = connectTo(job.host, job.port, job.timeout, why);
+            if (fd < 0)
+                return notHandled(why);
+            std::lock_guard lock(mutex_);
+            if (stopping_) {
+                ::close(fd);
+                return notHandled("stopping");
+            }
+            c.fd = fd;
+            c.host = job.host;
+            c.port = job.port;
+            c.reused = false;
+        }
+        const bool mayBeStale = c.reused;
+        if (!sendAll(c.fd, job.head, job.timeout)) {
+            closeConnection(c);
+            if (mayBeStale)
+                continue;
+            return notHandled("send failed");
+        }
+
+        // The head, and whatever part of the body came with it.
+        QByteArray buffer(qsizetype(kMaxHead), Qt::Uninitialized);
+        qsizetype have = 0;
+        qsizetype headEnd = -1;
+        bool late = false;
+        while (headEnd < 0) {
+            if (have == buffer.size()) {
+                closeConnection(c);
+                return notHandled("answer head too large");
+            }
+            const ssize_t n = receive(c.fd, buffer.data() + have, size_t(buffer.size() - have),
+                                      job.timeout, late);
+            if (n <= 0) {
+                closeConnection(c);
+                if (late)
+                    return timedOut();
+                if (have == 0 && mayBeStale)
+                    break; // the server had closed the idle connection: once more
+                return notHandled(n == 0 ? "closed before the answer" : "receive failed");
+            }
+            const qsizetype from = std::max<qsizetype>(0, have - 3);
+            have += n;
+            const qsizetype at = QByteArrayView(buffer.constData(), have).indexOf("\r\n\r\n", from);
+            if (at >= 0)
+                headEnd = at + 4;
+        }
+        if (headEnd < 0)
+            continue;
+
+        const Head head = parseHead(QByteArrayView(buffer.constData(), headEnd));
+        if (!head.valid || !head.unsuited.isEmpty()) {
+            closeConnection(c);
+            return notHandled(head.valid ? head.unsuited : "malformed answer head",
+                              !head.unsuited.isEmpty());
+        }
+        const bool sliceOf200 = head.status == 200 && job.sliceOffset.has_value();
+        if (head.status != 206 && !sliceOf200) {
+            closeConnection(c); // the body is not read: the connection cannot carry on
+            return notHandled("status " + QByteArray::number(head.status));
+        }
+        if (!head.contentLength) {
+            closeConnection(c);
+            return notHandled("no Content-Length", true);
+        }
+        const qint64 length = *head.contentLength;
+        // The part of the content kept: all of a 206, the slice of a 200.
+        const qint64 keepFrom = sliceOf200 ? qint64(std::min<uint64_t>(*job.sliceOffset, uint64_t(length))) : 0;
+        const qint64 keepTo = sliceOf200
+            ? qint64(std::min<uint64_t>(*job.sliceOffset + job.sliceLength, uint64_t(length)))
+            : length;
+        if (keepTo - keepFrom > job.maxBody) {
+            closeConnection(c);
+            return notHandled("answer larger than allowed");
+        }
+
+        DirectGetOutcome o;
+        o.kind = DirectGetOutcome::Kind::Answered;
+        o.status = head.status;
+        o.reason = head.reason;
+        o.headers = head.headers;
+        o.sliced = sliceOf200;
+        o.body = QByteArray(qsizetype(keepTo - keepFrom), Qt::Uninitialized);
+
+        // Content bytes [pos, pos + n) arrived at `data`: keep their part in [keepFrom, keepTo).
+        qint64 pos = 0;
+        auto take = [&](const char *data, qint64 n) {
+            const qint64 from = std::max(pos, keepFrom), to = std::min(pos + n, keepTo);
+            if (to > from && data + (from - pos) != o.body.data() + (from - keepFrom))
+                memcpy(o.body.data() + (from - keepFrom), data + (from - pos), size_t(to - from));
+            pos += n;
+        };
+        const qint64 early = std::min<qint64>(have - headEnd, length);
+        take(buffer.constData() + headEnd, early);
+        const bool overrun = have - headEnd > length; // more than the body: out of step
+        while (pos < keepTo) {
+            // Kept bytes go straight into place; skipped ones through the head buffer.
+            char *to;
+            qint64 room;
+            if (pos >= keepFrom) {
+                to = o.body.data() + (pos - keepFrom);
+                room = keepTo - pos;
+            } else {
+                to = buffer.data();
+                room = std::min<qint64>(buffer.size(), keepFrom - pos);
+            }
+            const ssize_t n = receive(c.fd, to, size_t(room), job.timeout, late);
+            if (n <= 0) {
+                closeConnection(c);
+                if (late)
+                    return timedOut();
+                return notHandled("the connection ended inside the body");
+            }
+            take(to, n);
+        }
+        // Reusable only when exactly the body was read and the server keeps it open.
+        if (overrun || pos != length || head.closes || head.http10)
+            closeConnection(c);
+        else
+            c.reused = true;
+        return o;
+    }
+    return notHandled("the server closed the connection twice");
+}
+
+} // namespace loft::webdav
