@@ -158,6 +158,21 @@ QByteArray replyBytes(const FsReadResult &r)
     return n == ssize_t(r.slice->length) ? back : QByteArray("<short pread>");
 }
 
+// readToSend of a 1 MiB block once its store has landed (cachedBytes already counts blocks
+// still being written; until stored they come as bytes): the first answer with a slice, or
+// the last one after 10 s.
+FsResult<FsReadResult> sliceOnceStored(Sync &s, const QByteArray &p, uint64_t off)
+{
+    QElapsedTimer timer;
+    timer.start();
+    for (;;) {
+        auto r = s.readToSend(p, off, 1u << 20);
+        if (!r || r->slice || timer.elapsed() > 10000)
+            return r;
+        QTest::qWait(10);
+    }
+}
+
 QByteArray fileBytes(const QString &path)
 {
     QFile f(path);
@@ -1080,6 +1095,7 @@ private slots:
             QCOMPARE(r->data, data.mid(qsizetype(off), qsizetype(MiB)));
         }
         QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
+        QVERIFY(sliceOnceStored(s, "big.bin", 5 * MiB)->slice); // the last block stored
         const CacheStats cold = fs->stats();
         remote_->calls.reset();
         // Warm: slices, bytes right, the last one clipped to the file.
@@ -1128,7 +1144,11 @@ private slots:
         QCOMPARE(replyBytes(*s.readToSend("ahead.bin", MiB, MiB)), data.mid(MiB, MiB));
         // The second sequential read opened the window: blocks 2 and 3 come ahead.
         QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
-        QTest::qWait(200); // cachedBytes counts blocks still being written: let them land
+        // cachedBytes counts blocks still being written. Stores land one at a time in the
+        // order they were queued: once a block of another file fetched now is stored,
+        // blocks 2 and 3 are too.
+        putFile(remotePath("marker.bin"), "marker");
+        QVERIFY(sliceOnceStored(s, "marker.bin", 0)->slice);
         remote_->calls.reset();
         const CacheStats before = fs->stats();
         for (uint64_t off : {2 * MiB, 3 * MiB}) {
@@ -1141,14 +1161,54 @@ private slots:
         QCOMPARE(fs->stats().hitBytes - before.hitBytes, 2 * MiB);
         // The memory copies went with that first read: a plain read now reads the disk
         // (spoiled here, and trusted as written in this run: so it shows).
+        int spoiled = 0;
+        QDirIterator it(cacheDir_.path() + QStringLiteral("/blocks"), QDir::Files);
+        while (it.hasNext()) {
+            QFile f(it.next());
+            if (f.size() < qint64(4 * MiB))
+                continue; // marker.bin's
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            f.seek(qint64(2 * MiB) + 1000);
+            f.write("SPOILED");
+            ++spoiled;
+        }
+        QCOMPARE(spoiled, 1);
+        QVERIFY(s.read("ahead.bin", 2 * MiB, MiB)->data.contains("SPOILED"));
+    }
+
+    // After a restart a block is sliced only once its CRC was checked: a good one comes
+    // as a slice, a corrupt one is refetched and comes as the remote's bytes.
+    void readToSendAfterRestartChecksBlocksFirst()
+    {
+        const QByteArray data = randomBytes(2 * MiB, 58);
+        putFile(remotePath("r.bin"), data);
+        CacheConfig config;
+        config.readAheadBlocks = 0;
+        {
+            auto fs = open(config);
+            Sync s{fs.get()};
+            QCOMPARE(s.readAll("r.bin"), data);
+            QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
+        }
         QDirIterator it(cacheDir_.path() + QStringLiteral("/blocks"), QDir::Files);
         QVERIFY(it.hasNext());
         QFile f(it.next());
         QVERIFY(f.open(QIODevice::ReadWrite));
-        f.seek(qint64(2 * MiB) + 1000);
-        f.write("SPOILED");
+        f.seek(qint64(MiB) + 1000); // block 1 only
+        f.write("CORRUPT");
         f.close();
-        QVERIFY(s.read("ahead.bin", 2 * MiB, MiB)->data.contains("SPOILED"));
+        auto fs = open(config);
+        Sync s{fs.get()};
+        remote_->calls.reset();
+        auto good = s.readToSend("r.bin", 0, uint32_t(MiB));
+        QVERIFY(good.ok() && good->slice);
+        QCOMPARE(replyBytes(*good), data.left(MiB));
+        QCOMPARE(remote_->calls.read.load(), 0);
+        auto bad = s.readToSend("r.bin", MiB, uint32_t(MiB));
+        QVERIFY(bad.ok());
+        QVERIFY(!bad->slice);
+        QCOMPARE(bad->data, data.mid(MiB, MiB));
+        QCOMPARE(remote_->calls.read.load(), 1);
     }
 
     // Staged files (being written) and files without a data cache are read as bytes.
@@ -1181,8 +1241,7 @@ private slots:
         auto fs = open(config);
         Sync s{fs.get()};
         QCOMPARE(s.readAll("a.bin"), a);
-        QTRY_COMPARE(fs->stats().cachedBytes, 2 * MiB);
-        auto held = s.readToSend("a.bin", MiB, uint32_t(MiB));
+        auto held = sliceOnceStored(s, "a.bin", MiB);
         QVERIFY(held.ok() && held->slice);
         // b.bin pushes everything else out; a.bin's block 0, read in between, stays, so
         // a.bin's data file stays too (with block 1's slot in it, evicted under the slice).
@@ -1221,7 +1280,7 @@ private slots:
         auto fs = open(config);
         Sync s{fs.get()};
         QCOMPARE(s.readAll("v.bin"), v1);
-        QTRY_COMPARE(fs->stats().cachedBytes, 2 * MiB);
+        QVERIFY(sliceOnceStored(s, "v.bin", MiB)->slice); // stored in order: block 0 too
         auto old = s.readToSend("v.bin", 0, uint32_t(MiB));
         QVERIFY(old->slice);
         const QByteArray v2 = randomBytes(2 * MiB, 57); // same size, new content and version
@@ -1232,9 +1291,8 @@ private slots:
         QCOMPARE(replyBytes(*fresh), v2.left(MiB));
         QCOMPARE(replyBytes(*s.readToSend("v.bin", MiB, uint32_t(MiB))), v2.mid(MiB, MiB));
         QCOMPARE(replyBytes(*old), v1.left(MiB));
-        QTRY_COMPARE(fs->stats().cachedBytes, 2 * MiB);
         // A write through the cache (staged here): READs see it at once.
-        auto again = s.readToSend("v.bin", MiB, uint32_t(MiB));
+        auto again = sliceOnceStored(s, "v.bin", MiB);
         QVERIFY(again->slice);
         QVERIFY(s.write("v.bin", MiB + 10, "written").ok());
         QByteArray expected = v2;
