@@ -39,23 +39,50 @@ void BlockFetcher::runOnPool(std::function<void()> task)
 void BlockFetcher::get(const QByteArray &path, const QByteArray &validator, uint64_t fileSize,
                        uint32_t block, Callback done)
 {
-    const QByteArray k = key(path, block);
+    getPiece(path, validator, fileSize, block, std::nullopt,
+             [done = std::move(done)](FsResult<Piece> piece, bool local) {
+                 if (!piece)
+                     return done(piece.error(), local);
+                 done(std::move(piece->bytes), local);
+             });
+}
+
+void BlockFetcher::getToSend(const QByteArray &path, const QByteArray &validator,
+                             uint64_t fileSize, uint32_t block, Range range, PieceCallback done)
+{
+    getPiece(path, validator, fileSize, block, range, std::move(done));
+}
+
+void BlockFetcher::getPiece(const QByteArray &path, const QByteArray &validator,
+                            uint64_t fileSize, uint32_t block, std::optional<Range> slice,
+                            PieceCallback done)
+{
     {
         std::unique_lock lock(mutex_);
-        if (joinLocked(lock, path, block, validator, done))
+        if (joinLocked(lock, path, block, validator, slice, done))
             return;
     }
     if (c_.store && c_.store->has(path, validator, block)) {
+        // A block checked in this run is sliced at once (no disk read, only an open).
+        if (slice) {
+            if (auto s = c_.store->slice(path, validator, block, slice->offset, slice->count, false))
+                return done(Piece{QByteArray(), std::move(s)}, true);
+        }
         auto alive = c_.keepAlive();
-        runOnPool([this, alive, path, validator, fileSize, block, done = std::move(done)]() mutable {
+        runOnPool([this, alive, path, validator, fileSize, block, slice,
+                   done = std::move(done)]() mutable {
+            if (slice) {
+                if (auto s = c_.store->slice(path, validator, block, slice->offset, slice->count, true))
+                    return done(Piece{QByteArray(), std::move(s)}, true);
+            }
             if (auto data = c_.store->read(path, validator, block))
-                done(std::move(*data), true);
+                done(Piece{std::move(*data), std::nullopt}, true);
             else
-                fetchRemote(path, validator, fileSize, block, std::move(done));
+                fetchRemote(path, validator, fileSize, block, slice, std::move(done));
         });
         return;
     }
-    fetchRemote(path, validator, fileSize, block, std::move(done));
+    fetchRemote(path, validator, fileSize, block, slice, std::move(done));
 }
 
 void BlockFetcher::prefetch(const QByteArray &path, const QByteArray &validator,
@@ -195,16 +222,17 @@ void BlockFetcher::invalidate(const QByteArray &path, bool tree)
 }
 
 void BlockFetcher::fetchRemote(const QByteArray &path, const QByteArray &validator,
-                               uint64_t fileSize, uint32_t block, Callback done)
+                               uint64_t fileSize, uint32_t block, std::optional<Range> slice,
+                               PieceCallback done)
 {
     const uint64_t offset = uint64_t(block) * BlockStore::kBlockSize;
     if (offset >= fileSize)
-        return done(QByteArray(), true);
+        return done(Piece(), true);
     const QByteArray k = key(path, block);
     Entry entry;
     {
         std::unique_lock lock(mutex_);
-        if (joinLocked(lock, path, block, validator, done))
+        if (joinLocked(lock, path, block, validator, slice, done))
             return;
         entry = startLocked(k, validator, false);
         entry->waiters.push_back(std::move(done));
@@ -256,7 +284,8 @@ void BlockFetcher::readRange(const Entry &entry, const QByteArray &k, const QByt
 }
 
 bool BlockFetcher::joinLocked(std::unique_lock<std::mutex> &lock, const QByteArray &path,
-                              uint32_t block, const QByteArray &validator, Callback &done)
+                              uint32_t block, const QByteArray &validator,
+                              const std::optional<Range> &slice, PieceCallback &done)
 {
     auto it = inFlight_.find(key(path, block));
     if (it == inFlight_.end())
@@ -279,6 +308,14 @@ bool BlockFetcher::joinLocked(std::unique_lock<std::mutex> &lock, const QByteArr
         inFlight_.erase(it);
     }
     lock.unlock();
+    // A sender gets the stored copy as a slice (the slice counts as the use); the memory
+    // copy goes with this last reference.
+    if (stored && slice && c_.store) {
+        if (auto s = c_.store->slice(path, validator, block, slice->offset, slice->count, false)) {
+            done(Piece{QByteArray(), std::move(s)}, true);
+            return true;
+        }
+    }
     // Evicted from disk while it waited in memory (the read-ahead ran further than the
     // cache holds): it is stored again, as the refetch this read would have cost did.
     if (stored && c_.store && !c_.store->touch(path, validator, block)) {
@@ -287,14 +324,14 @@ bool BlockFetcher::joinLocked(std::unique_lock<std::mutex> &lock, const QByteArr
         again->validator = validator;
         storeOnPool(path, validator, {{again, key(path, block), block, data}});
     }
-    done(data, true);
+    done(Piece{data, std::nullopt}, true);
     return true;
 }
 
 bool BlockFetcher::finish(const Entry &entry, const QByteArray &k, FsResult<QByteArray> result,
                           bool keep)
 {
-    std::vector<Callback> waiters;
+    std::vector<PieceCallback> waiters;
     bool storing = keep && result.ok() && c_.store;
     {
         std::lock_guard lock(mutex_);
@@ -312,8 +349,12 @@ bool BlockFetcher::finish(const Entry &entry, const QByteArray &k, FsResult<QByt
             inFlight_.remove(k);
         }
     }
-    for (auto &w : waiters)
-        w(result, false);
+    for (auto &w : waiters) {
+        if (result)
+            w(Piece{result.value(), std::nullopt}, false);
+        else
+            w(result.error(), false);
+    }
     return storing;
 }
 

@@ -11,6 +11,11 @@
 // fetches of that path in flight: their waiters still get what was read, but nobody joins
 // them any more and their data is not stored (see BlockStore generations).
 //
+// getToSend() is get() for a caller that sends the bytes on to a socket: a block that is
+// in the BlockStore comes as a pinned slice of its data file (see BlockStore::slice), also
+// when a copy of it is kept in memory (that copy is released, as a first read releases
+// it). A block still in flight, or not stored, comes as bytes: nobody waits for a store.
+//
 // `validator` names the remote version the caller believes current. When the remote's
 // answer shows another version, the data is still delivered (it is what the remote has
 // now) but not stored, and `onRemoteChanged` reports the new attributes.
@@ -24,6 +29,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 namespace loft {
@@ -38,6 +44,17 @@ class BlockFetcher {
 public:
     // data: the block's bytes; local: served without waiting for the remote.
     using Callback = std::function<void(FsResult<QByteArray> data, bool local)>;
+    // What getToSend() hands over: the whole block's bytes, or a slice of its range.
+    struct Piece {
+        QByteArray bytes;
+        std::optional<FsFileSlice> slice; // then `bytes` is empty
+    };
+    using PieceCallback = std::function<void(FsResult<Piece> piece, bool local)>;
+    // A range within a block.
+    struct Range {
+        uint32_t offset = 0;
+        uint32_t count = 0;
+    };
 
     struct Context {
         std::shared_ptr<FileSystem> inner;
@@ -55,6 +72,9 @@ public:
     // Block `block` of a file of `fileSize` bytes: kBlockSize bytes, fewer for the last.
     void get(const QByteArray &path, const QByteArray &validator, uint64_t fileSize,
              uint32_t block, Callback done);
+    // The same, but `range` of a stored block comes as a slice (see above).
+    void getToSend(const QByteArray &path, const QByteArray &validator, uint64_t fileSize,
+                   uint32_t block, Range range, PieceCallback done);
     // Starts fetching a block nobody waits for yet, unless it is cached, in flight, or
     // too many prefetches are running.
     void prefetch(const QByteArray &path, const QByteArray &validator, uint64_t fileSize,
@@ -75,7 +95,7 @@ public:
 
 private:
     struct InFlight {
-        std::vector<Callback> waiters;
+        std::vector<PieceCallback> waiters;
         bool ready = false; // data fetched, being stored (or kept, see `unread`)
         bool stored = false; // in the BlockStore too
         // Fetched ahead and not read yet: kept in memory after it is stored, until the
@@ -89,15 +109,20 @@ private:
     };
     using Entry = std::shared_ptr<InFlight>;
     static QByteArray key(const QByteArray &path, uint32_t block);
+    // get() and getToSend(): a slice of `slice` when the block is stored, else bytes.
+    void getPiece(const QByteArray &path, const QByteArray &validator, uint64_t fileSize,
+                  uint32_t block, std::optional<Range> slice, PieceCallback done);
     // With mutex_ held by `lock`: when the block is in flight or in memory, `done` joins
     // it (or gets its data at once, after `lock` is released) and this returns true. A
     // block kept after being stored leaves memory with its first reader (it is on disk,
-    // where the read counts as a use); one kept for another version is dropped.
+    // where the read counts as a use; a reader wanting a `slice` gets one of the file);
+    // one kept for another version is dropped.
     bool joinLocked(std::unique_lock<std::mutex> &lock, const QByteArray &path, uint32_t block,
-                    const QByteArray &validator, Callback &done);
+                    const QByteArray &validator, const std::optional<Range> &slice,
+                    PieceCallback &done);
     // Joins or starts the remote fetch of a block.
     void fetchRemote(const QByteArray &path, const QByteArray &validator, uint64_t fileSize,
-                     uint32_t block, Callback done);
+                     uint32_t block, std::optional<Range> slice, PieceCallback done);
     Entry startLocked(const QByteArray &k, const QByteArray &validator, bool prefetch);
     void noteRemoteRead(const QByteArray &path, const QByteArray &validator,
                         const FsReadResult &r, bool &changed);

@@ -70,7 +70,59 @@ QByteArray idName(uint64_t id)
     return QByteArray::number(qulonglong(id), 16).rightJustified(16, '0');
 }
 
+QString dataPathIn(const QString &dir, uint64_t id)
+{
+    return dir + QStringLiteral("/blocks/") + QString::fromLatin1(idName(id));
+}
+
+void punchBlock(const QString &path, uint32_t block)
+{
+    const int fd = ::open(QFile::encodeName(path).constData(), O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return; // the data file is gone (dropped): nothing to give back
+    punchHole(fd, off_t(block) * BlockStore::kBlockSize, BlockStore::kBlockSize);
+    ::close(fd);
+}
+
 } // namespace
+
+struct BlockStore::Pins {
+    std::mutex mutex;
+    QString dir;
+    struct State {
+        int count = 0;
+        bool punchPending = false; // evicted while pinned: punch when the last pin goes
+    };
+    std::map<std::pair<uint64_t, uint32_t>, State> blocks; // (file id, block)
+
+    // With `mutex` held: pinned, or evicted and waiting for its punch.
+    bool busyLocked(uint64_t id, uint32_t block) const { return blocks.count({id, block}) != 0; }
+};
+
+// Owns a slice's fd and its pin. Released on whatever thread drops the slice (the NFS
+// server's, once the reply is sent).
+struct BlockStore::PinHolder {
+    std::shared_ptr<Pins> pins;
+    uint64_t id = 0;
+    uint32_t block = 0;
+    int fd = -1;
+
+    ~PinHolder()
+    {
+        ::close(fd);
+        std::lock_guard lock(pins->mutex);
+        auto it = pins->blocks.find({id, block});
+        if (it == pins->blocks.end() || --it->second.count > 0)
+            return;
+        const bool punch = it->second.punchPending;
+        pins->blocks.erase(it);
+        // Under the pin lock: store() cannot take the slot until its hole is punched.
+        if (punch)
+            punchBlock(dataPathIn(pins->dir, id), block);
+    }
+};
+
+BlockStore::BlockStore() : pins_(std::make_shared<Pins>()) {}
 
 BlockStore::~BlockStore()
 {
@@ -79,7 +131,7 @@ BlockStore::~BlockStore()
 
 QString BlockStore::dataPath(uint64_t id) const
 {
-    return dir_ + QStringLiteral("/blocks/") + QString::fromLatin1(idName(id));
+    return dataPathIn(dir_, id);
 }
 
 bool BlockStore::open(const QString &dir, uint64_t limitBytes, QString *error)
@@ -87,6 +139,10 @@ bool BlockStore::open(const QString &dir, uint64_t limitBytes, QString *error)
     std::lock_guard lock(mutex_);
     dir_ = dir;
     limit_ = limitBytes;
+    {
+        std::lock_guard pinLock(pins_->mutex);
+        pins_->dir = dir;
+    }
     if (!QDir().mkpath(dir + QStringLiteral("/blocks"))) {
         if (error)
             *error = QStringLiteral("cannot create the cache folder %1").arg(dir);
@@ -282,19 +338,24 @@ void BlockStore::evictLocked(uint64_t need, std::vector<Victim> &victims)
 }
 
 // Under the lock: a store of the same block must not race with its hole being punched.
+// A data file is unlinked even with pinned blocks (their holders keep it open); a pinned
+// block's hole waits for its last holder.
 void BlockStore::punch(const std::vector<Victim> &victims)
 {
     for (const Victim &v : victims) {
-        const QByteArray native = QFile::encodeName(dataPath(v.id));
         if (v.wholeFile) {
-            ::unlink(native.constData());
+            ::unlink(QFile::encodeName(dataPath(v.id)).constData());
             continue;
         }
-        const int fd = ::open(native.constData(), O_RDWR | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        punchHole(fd, off_t(v.block) * kBlockSize, kBlockSize);
-        ::close(fd);
+        {
+            std::lock_guard pinLock(pins_->mutex);
+            auto pinned = pins_->blocks.find({v.id, v.block});
+            if (pinned != pins_->blocks.end()) {
+                pinned->second.punchPending = true;
+                continue;
+            }
+        }
+        punchBlock(dataPath(v.id), v.block);
     }
 }
 
@@ -425,6 +486,64 @@ std::optional<QByteArray> BlockStore::read(const QByteArray &path, const QByteAr
     return data;
 }
 
+std::optional<FsFileSlice> BlockStore::slice(const QByteArray &path, const QByteArray &validator,
+                                             uint32_t block, uint32_t offset, uint32_t count,
+                                             bool check)
+{
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        {
+            std::lock_guard lock(mutex_);
+            if (!journal_.isOpen())
+                return std::nullopt;
+            File *f = fileFor(path);
+            if (!f || f->stale || f->validator != validator)
+                return std::nullopt; // another version: read() drops it
+            auto b = f->blocks.find(block);
+            if (b == f->blocks.end() || !b->present)
+                return std::nullopt;
+            if (b->verified) {
+                // Opened under the lock: the file cannot be dropped (and a store in flight
+                // re-create it under the same name) between finding the block and opening.
+                const int fd = ::open(QFile::encodeName(dataPath(f->id)).constData(),
+                                      O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                    return std::nullopt;
+                lru_.erase(b->tick);
+                b->tick = nextTickLocked();
+                lru_.emplace(b->tick, std::make_pair(f->id, block));
+                auto holder = std::make_shared<PinHolder>();
+                holder->pins = pins_;
+                holder->id = f->id;
+                holder->block = block;
+                holder->fd = fd;
+                {
+                    std::lock_guard pinLock(pins_->mutex);
+                    ++pins_->blocks[{f->id, block}].count;
+                }
+                FsFileSlice s;
+                s.fd = fd;
+                s.offset = uint64_t(block) * kBlockSize + offset;
+                s.length = offset >= b->length ? 0 : std::min(count, b->length - offset);
+                s.holder = std::move(holder);
+                return s;
+            }
+        }
+        // Not checked in this run (a block from before a restart): its CRC first.
+        if (!check || attempt > 0 || !read(path, validator, block, 0, 0))
+            return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+size_t BlockStore::pinnedBlocks() const
+{
+    std::lock_guard lock(pins_->mutex);
+    size_t n = 0;
+    for (const auto &[where, state] : pins_->blocks)
+        n += state.count > 0 ? 1 : 0;
+    return n;
+}
+
 BlockStore::Verification BlockStore::verifyAll()
 {
     struct Item {
@@ -511,6 +630,12 @@ bool BlockStore::store(const QByteArray &path, const QByteArray &validator, uint
         if (used_ + pinned_ + length > limit_)
             return false; // the rest is reserved by stores in progress: never overshoot
         f = fileFor(path); // eviction may have dropped it
+        if (f) {
+            // A slice still sends this slot's old bytes: they must not change under it.
+            std::lock_guard pinLock(pins_->mutex);
+            if (pins_->busyLocked(f->id, block))
+                return false;
+        }
         if (!f)
             f = &defineFileLocked(path, validator);
         Block reserved;

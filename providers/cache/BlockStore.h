@@ -36,11 +36,23 @@
 // WRITE or truncate: it would otherwise put the old bytes back. Stale files are dropped
 // from disk by dropStale() (on the pool) or replaced by the next store.
 //
+// Slices (sendfile): slice() answers a range of a present, verified block as an
+// FsFileSlice of its data file instead of copying the bytes out, and pins the block until
+// the slice's holder is gone (it keeps its own fd open, so a data file unlinked meanwhile
+// by a drop, invalidate, remove or clear stays readable). Nothing rewrites the bytes
+// under a pin: evicting a pinned block (LRU, trim, replacement by another CRC, a failed
+// CRC check) takes it out of the index and the accounting at once but punches its hole
+// only when the last holder lets go, and store() refuses a block whose slot still waits
+// for that punch. So the data files may briefly hold more than the limit, by at most
+// the pinned blocks (the READ replies being sent: a few MiB). The pin table outlives
+// the store (holders share it), so a holder may be released after the store is gone.
+//
 // Thread-safe. Every method but has(), stats(), generation() and invalidate() does disk
-// I/O: call them on a worker pool. The index lock is never held across reading or
-// writing block data.
+// I/O: call them on a worker pool (slice(..., false) only opens the data file and may
+// run inline). The index lock is never held across reading or writing block data.
 #pragma once
 
+#include "FileSystem.h"
 #include "JournalFile.h"
 
 #include <QByteArray>
@@ -50,6 +62,7 @@
 #include <QStringList>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -68,7 +81,7 @@ public:
         uint64_t pinnedBytes = 0;
     };
 
-    BlockStore() = default;
+    BlockStore();
     ~BlockStore();
     BlockStore(const BlockStore &) = delete;
     BlockStore &operator=(const BlockStore &) = delete;
@@ -86,6 +99,16 @@ public:
     std::optional<QByteArray> read(const QByteArray &path, const QByteArray &validator,
                                    uint32_t block, uint32_t offset = 0,
                                    uint32_t count = kBlockSize);
+    // Bytes [offset, offset+count) of a cached block (clipped to the block's length) as a
+    // slice of its data file, the block pinned until the slice's holder is released (see
+    // above); counts as a use. nullopt on a miss, and for a block not verified in this run
+    // unless `check`: then its CRC is checked first (a read of the whole block).
+    std::optional<FsFileSlice> slice(const QByteArray &path, const QByteArray &validator,
+                                     uint32_t block, uint32_t offset, uint32_t count,
+                                     bool check);
+    // Blocks pinned by slices now (for tests).
+    size_t pinnedBlocks() const;
+
     // Stores a whole block (shorter only for a file's last block). False when it does not
     // fit under the limit, the disk failed, or (with `since`, a generation() taken before
     // the data was fetched) the path was invalidated after `since`.
@@ -146,6 +169,11 @@ private:
         bool wholeFile; // the file lost its last block: remove the data file
     };
 
+    // Pin counts of blocks held by slices, shared with the slices' holders. Its own lock,
+    // taken inside mutex_ (never the other way round).
+    struct Pins;
+    struct PinHolder;
+
     QString dataPath(uint64_t id) const;
     File *fileFor(const QByteArray &path);
     File &defineFileLocked(const QByteArray &path, const QByteArray &validator);
@@ -176,6 +204,7 @@ private:
     QHash<QByteArray, uint64_t> invalidatedAt_;     // path -> generation
     QHash<QByteArray, uint64_t> treeInvalidatedAt_; // folder -> generation
     bool anyStale_ = false;
+    std::shared_ptr<Pins> pins_;
 };
 
 } // namespace loft::cache

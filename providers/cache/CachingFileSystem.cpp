@@ -42,6 +42,8 @@ constexpr int kStagedRetries = 3;
 constexpr int kFillParallelism = 4;
 constexpr int kMaxConflictAttempts = 50;
 const milliseconds kCountersTick{250};
+// readToSend answers reads larger than this with slices of the block cache's data files.
+constexpr uint32_t kSliceMinBytes = 64u << 10;
 
 FsTime nowTime()
 {
@@ -119,7 +121,10 @@ public:
     void lookup(const QByteArray &dir, const QByteArray &name, FsDone<FsAttr> done);
     void readdir(const QByteArray &dir, FsDone<QList<FsDirEntry>> done);
     // Data
-    void read(const QByteArray &path, uint64_t offset, uint32_t count, FsDone<FsReadResult> done);
+    // `toSend` (readToSend): a read within one stored block may be answered with a slice
+    // of the block's data file.
+    void read(const QByteArray &path, uint64_t offset, uint32_t count, FsDone<FsReadResult> done,
+              bool toSend = false);
     // `attempt`: a write or truncate whose staged copy was just uploaded and dropped
     // (between finding it and changing it) starts over, a bounded number of times.
     void write(const QByteArray &path, uint64_t offset, const QByteArray &data,
@@ -621,7 +626,7 @@ void CachingFileSystem::Core::changedCreated(const QByteArray &path, const FsRes
 // Reads
 
 void CachingFileSystem::Core::read(const QByteArray &path, uint64_t offset, uint32_t count,
-                                   FsDone<FsReadResult> done)
+                                   FsDone<FsReadResult> done, bool toSend)
 {
     auto self = shared_from_this();
     FsAttr stagedAttr;
@@ -642,7 +647,8 @@ void CachingFileSystem::Core::read(const QByteArray &path, uint64_t offset, uint
         });
         return;
     }
-    attrOf(path, [self, path, offset, count, done = std::move(done)](FsResult<FsAttr> a) mutable {
+    attrOf(path, [self, path, offset, count, toSend,
+                  done = std::move(done)](FsResult<FsAttr> a) mutable {
         if (!a)
             return done(a.error());
         if (a->type != FsType::File || !self->dataCache_) {
@@ -680,7 +686,8 @@ void CachingFileSystem::Core::read(const QByteArray &path, uint64_t offset, uint
         auto g = std::make_shared<Gather>();
         g->parts.resize(last - first + 1);
         g->remaining = int(last - first + 1);
-        auto finishBlock = [self, g, path, first, offset, end, attr, done = std::move(done)](
+        auto reply = std::make_shared<FsDone<FsReadResult>>(std::move(done));
+        auto finishBlock = [self, g, path, first, offset, end, attr, reply](
                                uint32_t block, FsResult<QByteArray> data, bool local) {
             {
                 std::lock_guard lock(g->mutex);
@@ -692,7 +699,7 @@ void CachingFileSystem::Core::read(const QByteArray &path, uint64_t offset, uint
                     return;
             }
             if (g->error)
-                return done(*g->error);
+                return (*reply)(*g->error);
             FsReadResult result;
             bool shortBlock = false;
             if (g->parts.size() == 1) {
@@ -727,9 +734,39 @@ void CachingFileSystem::Core::read(const QByteArray &path, uint64_t offset, uint
             result.attr = attr;
             if (shortBlock)
                 self->meta_.invalidate(path); // the size is off: refetch the attributes
-            done(std::move(result));
+            (*reply)(std::move(result));
         };
         auto shared = std::make_shared<decltype(finishBlock)>(std::move(finishBlock));
+        if (toSend && first == last) {
+            // One block (every aligned READ of up to a block): when it is stored, the reply
+            // is a slice of its data file, sent with sendfile instead of copied.
+            const uint64_t blockStart = uint64_t(first) * kBlock;
+            const BlockFetcher::Range range{uint32_t(offset - blockStart),
+                                            uint32_t(end - offset)};
+            self->fetcher_->getToSend(
+                path, validator, attr.size, first, range,
+                [self, shared, reply, path, first, offset, range,
+                 attr](FsResult<BlockFetcher::Piece> piece, bool local) {
+                    if (!piece || !piece->slice)
+                        return (*shared)(first, piece ? FsResult<QByteArray>(std::move(piece->bytes))
+                                                      : FsResult<QByteArray>(piece.error()),
+                                         local);
+                    FsReadResult result;
+                    result.slice = std::move(piece->slice);
+                    const uint32_t length = result.slice->length;
+                    // The block is shorter than the size we believed: as read() does.
+                    const bool shortBlock = length < range.count;
+                    (local ? self->counters_.addHit(length) : self->counters_.addMiss(length));
+                    result.eof = shortBlock || offset + length >= attr.size;
+                    result.attr = attr;
+                    if (shortBlock)
+                        self->meta_.invalidate(path);
+                    (*reply)(std::move(result));
+                });
+            self->fetcher_->prefetchAhead(path, validator, attr.size,
+                                          self->readAhead_.onRead(path, first, last, blockCount));
+            return;
+        }
         // `local` of the whole read: every block came without waiting for the remote.
         auto allLocal = std::make_shared<std::atomic<bool>>(true);
         for (uint32_t b = first; b <= last; ++b) {
@@ -1865,6 +1902,18 @@ void CachingFileSystem::read(const QByteArray &path, uint64_t offset, uint32_t c
                              FsDone<FsReadResult> done)
 {
     core_->read(path, offset, count, std::move(done));
+}
+
+void CachingFileSystem::readToSend(const QByteArray &path, uint64_t offset, uint32_t count,
+                                   FsDone<FsReadResult> done)
+{
+#ifdef __linux__
+    // Small reads are copied, as the local provider does: their replies leave many to one
+    // send, where a slice costs a send (and an open of the data file) of its own.
+    core_->read(path, offset, count, std::move(done), count > kSliceMinBytes);
+#else
+    core_->read(path, offset, count, std::move(done)); // sendfile(2) differs per system
+#endif
 }
 
 void CachingFileSystem::write(const QByteArray &path, uint64_t offset, const QByteArray &data,

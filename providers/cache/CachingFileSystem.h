@@ -74,6 +74,10 @@ public:
     void lookup(const QByteArray &dir, const QByteArray &name, FsDone<FsAttr> done) override;
     void read(const QByteArray &path, uint64_t offset, uint32_t count,
               FsDone<FsReadResult> done) override;
+    // A READ within one block held by the data cache answers with a slice of the block's
+    // data file (pinned there until the reply is sent); everything else as read().
+    void readToSend(const QByteArray &path, uint64_t offset, uint32_t count,
+                    FsDone<FsReadResult> done) override;
     void write(const QByteArray &path, uint64_t offset, const QByteArray &data,
                FsStability stability, FsDone<FsWriteResult> done) override;
     void commit(const QByteArray &path, FsDone<FsAttr> done) override;

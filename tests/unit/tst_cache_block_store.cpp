@@ -7,7 +7,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <memory>
 #include <sys/stat.h>
+#include <unistd.h>
 
 using namespace loft::cache;
 
@@ -17,6 +19,14 @@ constexpr uint32_t B = BlockStore::kBlockSize;
 QByteArray block(char fill, uint32_t size = B)
 {
     return QByteArray(qsizetype(size), fill);
+}
+
+// What a slice's fd holds in its range now.
+QByteArray sliceBytes(const loft::FsFileSlice &slice)
+{
+    QByteArray back(qsizetype(slice.length), '\0');
+    const ssize_t n = ::pread(slice.fd, back.data(), slice.length, off_t(slice.offset));
+    return n == ssize_t(slice.length) ? back : QByteArray("<short pread>");
 }
 
 uint64_t allocated(const QString &dir)
@@ -58,6 +68,181 @@ private slots:
         QVERIFY(!s.read("a", "v2", 0));
         QCOMPARE(s.stats().usedBytes, uint64_t(0));
         QCOMPARE(s.stats().files, uint64_t(0));
+    }
+
+    // slice(): a range of a verified block as a run of its data file, clipped to the block.
+    void slicesGiveTheBlocksBytes()
+    {
+        QTemporaryDir dir;
+        BlockStore s;
+        QVERIFY(s.open(dir.path(), 16 * B, nullptr));
+        QVERIFY(!s.slice("a", "v", 0, 0, B, true));
+        QByteArray data = block('x');
+        data[B - 1] = 'y';
+        QVERIFY(s.store("a", "v", 2, data));
+        QVERIFY(s.store("a", "v", 3, block('z', 1000))); // a short last block
+        auto whole = s.slice("a", "v", 2, 0, B, false);
+        QVERIFY(whole);
+        QCOMPARE(whole->offset, uint64_t(2) * B);
+        QCOMPARE(whole->length, B);
+        QCOMPARE(sliceBytes(*whole), data);
+        auto part = s.slice("a", "v", 2, B - 3, 100, false);
+        QVERIFY(part);
+        QCOMPARE(part->offset, uint64_t(3) * B - 3);
+        QCOMPARE(sliceBytes(*part), QByteArray("xxy"));
+        auto tail = s.slice("a", "v", 3, 990, B, false);
+        QCOMPARE(tail->length, 10u);
+        QCOMPARE(sliceBytes(*tail), block('z', 10));
+        QCOMPARE(s.pinnedBlocks(), size_t(2));
+        QVERIFY(!s.slice("a", "v", 1, 0, B, true)); // a hole
+        QVERIFY(!s.slice("a", "other", 2, 0, B, true)); // another version
+        whole.reset();
+        part.reset();
+        tail.reset();
+        QCOMPARE(s.pinnedBlocks(), size_t(0));
+    }
+
+    // After a restart a block is trusted only once its CRC was checked: slice(check) does
+    // that first; a corrupt block is no slice.
+    void slicesOfUncheckedBlocksAreCheckedFirst()
+    {
+        QTemporaryDir dir;
+        {
+            BlockStore s;
+            QVERIFY(s.open(dir.path(), 8 * B, nullptr));
+            QVERIFY(s.store("good", "v", 0, block('g')));
+            QVERIFY(s.store("bad", "v", 0, block('b')));
+        }
+        QDirIterator it(dir.filePath(QStringLiteral("blocks")), QDir::Files);
+        int spoiled = 0;
+        while (it.hasNext()) {
+            QFile f(it.next());
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            if (f.read(1) != "b")
+                continue;
+            f.seek(100);
+            f.write("X");
+            ++spoiled;
+        }
+        QCOMPARE(spoiled, 1);
+        BlockStore s;
+        QVERIFY(s.open(dir.path(), 8 * B, nullptr));
+        QVERIFY(!s.slice("good", "v", 0, 0, B, false)); // not checked yet
+        auto good = s.slice("good", "v", 0, 0, B, true);
+        QVERIFY(good);
+        QCOMPARE(sliceBytes(*good), block('g'));
+        QVERIFY(s.slice("good", "v", 0, 0, 1, false)); // checked now
+        QVERIFY(!s.slice("bad", "v", 0, 0, B, true));
+        QVERIFY(!s.has("bad", "v", 0));
+    }
+
+    // A pinned block's bytes never change under its slice: eviction takes it out of the
+    // index at once (the limit holds for what is indexed) but punches the hole only when
+    // the slice is released, and no store may write into its slot meanwhile.
+    void pinnedBlocksSurviveEvictionUntilReleased()
+    {
+        QTemporaryDir dir;
+        BlockStore s;
+        QVERIFY(s.open(dir.path(), 4 * B, nullptr));
+        QVERIFY(s.store("p", "v", 0, block('p')));
+        QVERIFY(s.store("p", "v", 1, block('q')));
+        auto held = s.slice("p", "v", 0, 0, B, false);
+        QVERIFY(held);
+        QVERIFY(s.read("p", "v", 1, 0, 1)); // block 1 the most recent: block 0 goes first
+        for (uint32_t b = 0; b < 3; ++b)
+            QVERIFY(s.store("other", "v", b, block(char('a' + b))));
+        QVERIFY(!s.has("p", "v", 0));
+        QVERIFY(s.has("p", "v", 1)); // so the data file stays, with block 0's slot in it
+        QCOMPARE(s.stats().usedBytes, uint64_t(4 * B));
+        QCOMPARE(sliceBytes(*held), block('p'));
+        // Over the limit on disk by the pinned block, no more.
+        QVERIFY2(allocated(dir.path()) >= 5 * uint64_t(B)
+                     && allocated(dir.path()) <= 5 * uint64_t(B) + 65536,
+                 qPrintable(QString::number(allocated(dir.path()))));
+        // Its slot takes no other bytes while the slice is out (with room to spare, so
+        // that no eviction drops the file and the store would go to a new one).
+        s.setLimit(8 * B);
+        QVERIFY(!s.store("p", "v", 0, block('N')));
+        s.trim();
+        QCOMPARE(sliceBytes(*held), block('p'));
+        held.reset(); // released: the hole is punched now
+        QCOMPARE(s.pinnedBlocks(), size_t(0));
+        QVERIFY2(allocated(dir.path()) <= 4 * uint64_t(B) + 65536,
+                 qPrintable(QString::number(allocated(dir.path()))));
+        QVERIFY(s.store("p", "v", 0, block('N')));
+        QCOMPARE(*s.read("p", "v", 0), block('N'));
+    }
+
+    // A block stored again with other bytes (same version: the remote changed under an
+    // unchanged validator) is not written in place under a slice.
+    void pinnedBlocksAreNotReplacedInPlace()
+    {
+        QTemporaryDir dir;
+        BlockStore s;
+        QVERIFY(s.open(dir.path(), 8 * B, nullptr));
+        QVERIFY(s.store("f", "v", 0, block('o')));
+        QVERIFY(s.store("f", "v", 1, block('1')));
+        auto held = s.slice("f", "v", 0, 0, B, false);
+        QVERIFY(held);
+        QVERIFY(!s.store("f", "v", 0, block('n')));
+        QCOMPARE(sliceBytes(*held), block('o'));
+        QVERIFY(!s.has("f", "v", 0)); // the old bytes are not served any more either
+        QVERIFY(!s.slice("f", "v", 0, 0, B, true));
+        held.reset();
+        QVERIFY(s.store("f", "v", 0, block('n')));
+        auto fresh = s.slice("f", "v", 0, 0, B, false);
+        QCOMPARE(sliceBytes(*fresh), block('n'));
+        // A file's only block replaced: the file is dropped (unlinked), the new bytes go
+        // to a new data file, the slice keeps the old ones.
+        QVERIFY(s.store("g", "v", 0, block('o')));
+        auto only = s.slice("g", "v", 0, 0, B, false);
+        QVERIFY(s.store("g", "v", 0, block('n')));
+        QCOMPARE(sliceBytes(*only), block('o'));
+        QCOMPARE(sliceBytes(*s.slice("g", "v", 0, 0, B, false)), block('n'));
+    }
+
+    // Dropping a file (invalidate, another version, remove, clear) unlinks its data file;
+    // a slice keeps reading the bytes it was given, and no new slice serves them.
+    void slicesOfDroppedFilesKeepTheirBytes()
+    {
+        QTemporaryDir dir;
+        auto s = std::make_unique<BlockStore>();
+        QVERIFY(s->open(dir.path(), 8 * B, nullptr));
+        QVERIFY(s->store("a", "v", 0, block('a')));
+        QVERIFY(s->store("b", "v", 0, block('b')));
+        QVERIFY(s->store("c", "v", 0, block('c')));
+        auto a = s->slice("a", "v", 0, 0, B, false);
+        auto b = s->slice("b", "v", 0, 0, B, false);
+        auto c = s->slice("c", "v", 0, 0, B, false);
+        QVERIFY(a && b && c);
+        QVERIFY(s->invalidate("a"));
+        QVERIFY(!s->slice("a", "v", 0, 0, B, true)); // stale at once
+        s->dropStale();
+        QVERIFY(!s->read("b", "v2", 0)); // another version: dropped
+        QVERIFY(!s->slice("b", "v", 0, 0, B, true));
+        QVERIFY(s->store("b", "v2", 0, block('B')));
+        QCOMPARE(sliceBytes(*s->slice("b", "v2", 0, 0, B, false)), block('B'));
+        s->remove("c");
+        QCOMPARE(sliceBytes(*a), block('a'));
+        QCOMPARE(sliceBytes(*b), block('b'));
+        QCOMPARE(sliceBytes(*c), block('c'));
+        a.reset();
+        b.reset();
+        c.reset();
+        // A slice may outlive its store, with the punch of its evicted block pending.
+        QVERIFY(s->store("d", "v", 0, block('d')));
+        QVERIFY(s->store("d", "v", 1, block('e')));
+        auto d = s->slice("d", "v", 0, 0, B, false);
+        QVERIFY(s->read("d", "v", 1, 0, 1)); // block 1 the most recent: block 0 goes
+        s->setLimit(B);
+        s->trim();
+        QVERIFY(!s->has("d", "v", 0));
+        s.reset();
+        QCOMPARE(sliceBytes(*d), block('d'));
+        QVERIFY(allocated(dir.path()) >= 2 * uint64_t(B));
+        d.reset();
+        QVERIFY2(allocated(dir.path()) <= uint64_t(B) + 65536,
+                 qPrintable(QString::number(allocated(dir.path()))));
     }
 
     // Generations: data fetched before an invalidate() of its path (or a folder above it)

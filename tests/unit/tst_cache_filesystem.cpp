@@ -64,6 +64,10 @@ struct Sync {
     {
         return await<FsReadResult>([&](auto d) { fs->read(p, off, n, std::move(d)); });
     }
+    FsResult<FsReadResult> readToSend(const QByteArray &p, uint64_t off, uint32_t n)
+    {
+        return await<FsReadResult>([&](auto d) { fs->readToSend(p, off, n, std::move(d)); });
+    }
     FsResult<FsWriteResult> write(const QByteArray &p, uint64_t off, const QByteArray &data,
                                   FsStability s = FsStability::Unstable)
     {
@@ -140,6 +144,33 @@ QByteArray randomBytes(qsizetype n, quint32 seed)
     for (qsizetype i = n / 4 * 4; i < n; ++i)
         b[i] = char(gen.generate());
     return b;
+}
+
+// The bytes a READ reply carries: its data, or what its slice's fd holds in the range now.
+QByteArray replyBytes(const FsReadResult &r)
+{
+    if (!r.slice)
+        return r.data;
+    if (!r.data.isEmpty())
+        return "<slice and data>";
+    QByteArray back(qsizetype(r.slice->length), '\0');
+    const ssize_t n = ::pread(r.slice->fd, back.data(), r.slice->length, off_t(r.slice->offset));
+    return n == ssize_t(r.slice->length) ? back : QByteArray("<short pread>");
+}
+
+// readToSend of a 1 MiB block once its store has landed (cachedBytes already counts blocks
+// still being written; until stored they come as bytes): the first answer with a slice, or
+// the last one after 10 s.
+FsResult<FsReadResult> sliceOnceStored(Sync &s, const QByteArray &p, uint64_t off)
+{
+    QElapsedTimer timer;
+    timer.start();
+    for (;;) {
+        auto r = s.readToSend(p, off, 1u << 20);
+        if (!r || r->slice || timer.elapsed() > 10000)
+            return r;
+        QTest::qWait(10);
+    }
 }
 
 QByteArray fileBytes(const QString &path)
@@ -1043,6 +1074,233 @@ private slots:
         QVERIFY(s.setattr("race.bin", shrink).ok());
         QCOMPARE(s.readAll("race.bin"), expected.left(3));
     }
+
+#ifdef __linux__
+    // readToSend (the NFS READ path): a read within one cached block answers with a slice
+    // of the block's data file (sent with sendfile), with read()'s eof, attributes and
+    // counters; everything else comes as bytes.
+    void readToSendSlicesCachedBlocks()
+    {
+        const QByteArray data = randomBytes(5 * MiB + 4321, 51);
+        putFile(remotePath("big.bin"), data);
+        CacheConfig config;
+        config.readAheadBlocks = 0;
+        auto fs = open(config);
+        Sync s{fs.get()};
+        // Cold, without read-ahead: each block comes from the remote, as bytes.
+        for (uint64_t off = 0; off < uint64_t(data.size()); off += MiB) {
+            auto r = s.readToSend("big.bin", off, uint32_t(MiB));
+            QVERIFY(r.ok());
+            QVERIFY(!r->slice);
+            QCOMPARE(r->data, data.mid(qsizetype(off), qsizetype(MiB)));
+        }
+        QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
+        QVERIFY(sliceOnceStored(s, "big.bin", 5 * MiB)->slice); // the last block stored
+        const CacheStats cold = fs->stats();
+        remote_->calls.reset();
+        // Warm: slices, bytes right, the last one clipped to the file.
+        for (uint64_t off = 0; off < uint64_t(data.size()); off += MiB) {
+            auto r = s.readToSend("big.bin", off, uint32_t(MiB));
+            QVERIFY(r.ok());
+            QVERIFY2(r->slice.has_value(), qPrintable(QString::number(off)));
+            QCOMPARE(replyBytes(*r), data.mid(qsizetype(off), qsizetype(MiB)));
+            QCOMPARE(r->eof, off + MiB >= uint64_t(data.size()));
+            QCOMPARE(r->attr.size, uint64_t(data.size()));
+        }
+        QCOMPARE(remote_->calls.read.load(), 0);
+        const CacheStats warm = fs->stats();
+        QCOMPARE(warm.hitBytes - cold.hitBytes, uint64_t(data.size()));
+        QCOMPARE(warm.missBytes, cold.missBytes);
+        // Within a block, unaligned.
+        auto inner = s.readToSend("big.bin", 3 * MiB + 100, 200000);
+        QVERIFY(inner->slice);
+        QCOMPARE(replyBytes(*inner), data.mid(3 * MiB + 100, 200000));
+        QVERIFY(!inner->eof);
+        // Across two blocks, and small: bytes.
+        auto across = s.readToSend("big.bin", MiB - 10, uint32_t(MiB));
+        QVERIFY(!across->slice);
+        QCOMPARE(across->data, data.mid(MiB - 10, MiB));
+        auto small = s.readToSend("big.bin", 2 * MiB, 4096);
+        QVERIFY(!small->slice);
+        QCOMPARE(small->data, data.mid(2 * MiB, 4096));
+        // Past the end.
+        auto past = s.readToSend("big.bin", uint64_t(data.size()) + 5, uint32_t(MiB));
+        QVERIFY(past->eof);
+        QCOMPARE(replyBytes(*past), QByteArray());
+        QCOMPARE(remote_->calls.read.load(), 0);
+    }
+
+    // A cold sequential read: the read-ahead fetched and stored the blocks ahead and keeps
+    // them in memory for the reader; a readToSend reader gets slices of the stored copies.
+    void coldReadToSendGetsSlicesOfBlocksFetchedAhead()
+    {
+        const QByteArray data = randomBytes(4 * MiB, 52);
+        putFile(remotePath("ahead.bin"), data);
+        CacheConfig config;
+        config.readAheadBlocks = 4;
+        auto fs = open(config);
+        Sync s{fs.get()};
+        QCOMPARE(replyBytes(*s.readToSend("ahead.bin", 0, MiB)), data.left(MiB));
+        QCOMPARE(replyBytes(*s.readToSend("ahead.bin", MiB, MiB)), data.mid(MiB, MiB));
+        // The second sequential read opened the window: blocks 2 and 3 come ahead.
+        QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
+        // cachedBytes counts blocks still being written. Stores land one at a time in the
+        // order they were queued: once a block of another file fetched now is stored,
+        // blocks 2 and 3 are too.
+        putFile(remotePath("marker.bin"), "marker");
+        QVERIFY(sliceOnceStored(s, "marker.bin", 0)->slice);
+        remote_->calls.reset();
+        const CacheStats before = fs->stats();
+        for (uint64_t off : {2 * MiB, 3 * MiB}) {
+            auto r = s.readToSend("ahead.bin", off, uint32_t(MiB));
+            QVERIFY(r.ok());
+            QVERIFY2(r->slice.has_value(), "a stored block kept in memory came as bytes");
+            QCOMPARE(replyBytes(*r), data.mid(qsizetype(off), qsizetype(MiB)));
+        }
+        QCOMPARE(remote_->calls.read.load(), 0);
+        QCOMPARE(fs->stats().hitBytes - before.hitBytes, 2 * MiB);
+        // The memory copies went with that first read: a plain read now reads the disk
+        // (spoiled here, and trusted as written in this run: so it shows).
+        int spoiled = 0;
+        QDirIterator it(cacheDir_.path() + QStringLiteral("/blocks"), QDir::Files);
+        while (it.hasNext()) {
+            QFile f(it.next());
+            if (f.size() < qint64(4 * MiB))
+                continue; // marker.bin's
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            f.seek(qint64(2 * MiB) + 1000);
+            f.write("SPOILED");
+            ++spoiled;
+        }
+        QCOMPARE(spoiled, 1);
+        QVERIFY(s.read("ahead.bin", 2 * MiB, MiB)->data.contains("SPOILED"));
+    }
+
+    // After a restart a block is sliced only once its CRC was checked: a good one comes
+    // as a slice, a corrupt one is refetched and comes as the remote's bytes.
+    void readToSendAfterRestartChecksBlocksFirst()
+    {
+        const QByteArray data = randomBytes(2 * MiB, 58);
+        putFile(remotePath("r.bin"), data);
+        CacheConfig config;
+        config.readAheadBlocks = 0;
+        {
+            auto fs = open(config);
+            Sync s{fs.get()};
+            QCOMPARE(s.readAll("r.bin"), data);
+            QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
+        }
+        QDirIterator it(cacheDir_.path() + QStringLiteral("/blocks"), QDir::Files);
+        QVERIFY(it.hasNext());
+        QFile f(it.next());
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        f.seek(qint64(MiB) + 1000); // block 1 only
+        f.write("CORRUPT");
+        f.close();
+        auto fs = open(config);
+        Sync s{fs.get()};
+        remote_->calls.reset();
+        auto good = s.readToSend("r.bin", 0, uint32_t(MiB));
+        QVERIFY(good.ok() && good->slice);
+        QCOMPARE(replyBytes(*good), data.left(MiB));
+        QCOMPARE(remote_->calls.read.load(), 0);
+        auto bad = s.readToSend("r.bin", MiB, uint32_t(MiB));
+        QVERIFY(bad.ok());
+        QVERIFY(!bad->slice);
+        QCOMPARE(bad->data, data.mid(MiB, MiB));
+        QCOMPARE(remote_->calls.read.load(), 1);
+    }
+
+    // Staged files (being written) and files without a data cache are read as bytes.
+    void readToSendOfStagedFilesGivesBytes()
+    {
+        CacheConfig config;
+        config.uploadDelay = 3600s;
+        auto fs = open(config);
+        Sync s{fs.get()};
+        const QByteArray staged = randomBytes(2 * MiB, 53);
+        s.writeFile("", "staged.bin", staged);
+        auto r = s.readToSend("staged.bin", 0, uint32_t(MiB));
+        QVERIFY(r.ok());
+        QVERIFY(!r->slice);
+        QCOMPARE(r->data, staged.left(MiB));
+        QVERIFY(!r->eof);
+    }
+
+    // A held slice (a reply being sent) pins its block: reading other files through a
+    // tiny cache does not change its bytes; once released, the limit holds on disk again.
+    void heldSliceSurvivesEvictionPressure()
+    {
+        CacheConfig config;
+        config.maxBytes = 4 * MiB;
+        config.readAheadBlocks = 0;
+        const QByteArray a = randomBytes(2 * MiB, 54);
+        const QByteArray b = randomBytes(12 * MiB, 55);
+        putFile(remotePath("a.bin"), a);
+        putFile(remotePath("b.bin"), b);
+        auto fs = open(config);
+        Sync s{fs.get()};
+        QCOMPARE(s.readAll("a.bin"), a);
+        auto held = sliceOnceStored(s, "a.bin", MiB);
+        QVERIFY(held.ok() && held->slice);
+        // b.bin pushes everything else out; a.bin's block 0, read in between, stays, so
+        // a.bin's data file stays too (with block 1's slot in it, evicted under the slice).
+        for (uint64_t off = 0; off < uint64_t(b.size()); off += MiB) {
+            QCOMPARE(s.read("b.bin", off, uint32_t(MiB))->data, b.mid(qsizetype(off), qsizetype(MiB)));
+            QCOMPARE(s.read("a.bin", 0, uint32_t(MiB))->data, a.left(MiB));
+        }
+        QTRY_VERIFY(fs->stats().cachedBytes >= 3 * MiB);
+        QVERIFY(fs->stats().cachedBytes <= config.maxBytes);
+        QCOMPARE(replyBytes(*held), a.mid(MiB, MiB));
+        const QString blocks = cacheDir_.path() + QStringLiteral("/blocks");
+        // Over the limit on disk by the pinned block at most.
+        QVERIFY2(diskUsage(blocks) <= config.maxBytes + MiB + 65536,
+                 qPrintable(QString::number(diskUsage(blocks))));
+        // a.bin's block 1 was evicted under the slice: another read fetches it again (and
+        // may not store it in the slot the slice still reads).
+        remote_->calls.reset();
+        QCOMPARE(replyBytes(*s.readToSend("a.bin", MiB, uint32_t(MiB))), a.mid(MiB, MiB));
+        QCOMPARE(remote_->calls.read.load(), 1);
+        QTest::qWait(100); // its store, refused or not, lands
+        QCOMPARE(replyBytes(*held), a.mid(MiB, MiB));
+        held = FsError::Io; // released (the reply was sent)
+        QTRY_VERIFY2(diskUsage(blocks) <= config.maxBytes + 65536,
+                     qPrintable(QString::number(diskUsage(blocks))));
+    }
+
+    // After the remote changed, or a write through the cache, no slice of the old bytes
+    // is handed out; a slice handed out before keeps its bytes.
+    void noSliceOfOldVersions()
+    {
+        CacheConfig config;
+        config.metadataTtl = 100ms;
+        config.readAheadBlocks = 0;
+        const QByteArray v1 = randomBytes(2 * MiB, 56);
+        putFile(remotePath("v.bin"), v1);
+        auto fs = open(config);
+        Sync s{fs.get()};
+        QCOMPARE(s.readAll("v.bin"), v1);
+        QVERIFY(sliceOnceStored(s, "v.bin", MiB)->slice); // stored in order: block 0 too
+        auto old = s.readToSend("v.bin", 0, uint32_t(MiB));
+        QVERIFY(old->slice);
+        const QByteArray v2 = randomBytes(2 * MiB, 57); // same size, new content and version
+        QTest::qWait(20);
+        putFile(remotePath("v.bin"), v2);
+        QTest::qWait(150); // past the TTL: the new version is seen
+        auto fresh = s.readToSend("v.bin", 0, uint32_t(MiB));
+        QCOMPARE(replyBytes(*fresh), v2.left(MiB));
+        QCOMPARE(replyBytes(*s.readToSend("v.bin", MiB, uint32_t(MiB))), v2.mid(MiB, MiB));
+        QCOMPARE(replyBytes(*old), v1.left(MiB));
+        // A write through the cache (staged here): READs see it at once.
+        auto again = sliceOnceStored(s, "v.bin", MiB);
+        QVERIFY(again->slice);
+        QVERIFY(s.write("v.bin", MiB + 10, "written").ok());
+        QByteArray expected = v2;
+        expected.replace(MiB + 10, 7, "written");
+        QCOMPARE(replyBytes(*s.readToSend("v.bin", MiB, uint32_t(MiB))), expected.mid(MiB, MiB));
+        QCOMPARE(replyBytes(*again), v2.mid(MiB, MiB)); // answered before the write
+    }
+#endif
 
     void randomWriteStoreWithoutUploadGetsWrites()
     {
