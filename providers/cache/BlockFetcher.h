@@ -79,10 +79,11 @@ public:
     // too many prefetches are running.
     void prefetch(const QByteArray &path, const QByteArray &validator, uint64_t fileSize,
                   uint32_t block);
-    // The same for blocks ahead of a sequential reader (ascending): runs of up to
-    // kRunBlocks neighbours that are neither cached nor in flight are fetched with one
-    // remote read each (one ranged GET of 4 MiB instead of four of 1 MiB: per-request
-    // costs halve the throughput of 1 MiB GETs on a fast link), each run one prefetch.
+    // The same for blocks ahead of a sequential reader (ascending): runs of kRunBlocks
+    // neighbours that are neither cached nor in flight, starting at each block asked for
+    // and going on past the last one asked for if need be, are fetched with one remote
+    // read each (one ranged GET of 4 MiB instead of four of 1 MiB: per-request costs
+    // halve the throughput of 1 MiB GETs on a fast link), each run one prefetch.
     static constexpr uint32_t kRunBlocks = 4;
     void prefetchAhead(const QByteArray &path, const QByteArray &validator, uint64_t fileSize,
                        const std::vector<uint32_t> &blocks);

@@ -784,9 +784,11 @@ private slots:
         // the parallelism below is what read-ahead guarantees.
         QVERIFY2(st.hitBytes > 0,
                  qPrintable(QStringLiteral("hit %1 of %2").arg(st.hitBytes).arg(data.size())));
-        // The blocks ahead were fetched in parallel.
-        QVERIFY2(remote_->calls.maxReadsInFlight >= 4,
+        // The blocks ahead were fetched in parallel, in runs of several blocks per remote
+        // read (32 blocks: at most half as many reads).
+        QVERIFY2(remote_->calls.maxReadsInFlight >= 2,
                  qPrintable(QString::number(remote_->calls.maxReadsInFlight)));
+        QVERIFY2(remote_->calls.read.load() <= 16, qPrintable(QString::number(remote_->calls.read.load())));
         qInfo("sequential 32 MiB over a 20 ms remote: %lld ms (32 round trips one by one: "
               "640 ms), hit ratio %.2f, up to %d remote reads in flight",
               elapsed, st.hitRatio(), remote_->calls.maxReadsInFlight.load());
