@@ -403,6 +403,13 @@ bool BlockStore::has(const QByteArray &path, const QByteArray &validator, uint32
     return b != f->blocks.cend() && b->present;
 }
 
+void BlockStore::markUsedLocked(uint64_t id, uint32_t block, Block &b)
+{
+    lru_.erase(b.tick);
+    b.tick = nextTickLocked();
+    lru_.emplace(b.tick, std::make_pair(id, block));
+}
+
 bool BlockStore::touch(const QByteArray &path, const QByteArray &validator, uint32_t block)
 {
     std::lock_guard lock(mutex_);
@@ -412,9 +419,7 @@ bool BlockStore::touch(const QByteArray &path, const QByteArray &validator, uint
     auto b = f->blocks.find(block);
     if (b == f->blocks.end() || !b->present)
         return false;
-    lru_.erase(b->tick);
-    b->tick = nextTickLocked();
-    lru_.emplace(b->tick, std::make_pair(f->id, block));
+    markUsedLocked(f->id, block, *b);
     return true;
 }
 
@@ -440,9 +445,7 @@ std::optional<QByteArray> BlockStore::read(const QByteArray &path, const QByteAr
         auto b = f->blocks.find(block);
         if (b == f->blocks.end() || !b->present)
             return std::nullopt;
-        lru_.erase(b->tick);
-        b->tick = nextTickLocked();
-        lru_.emplace(b->tick, std::make_pair(f->id, block));
+        markUsedLocked(f->id, block, *b);
         id = f->id;
         snapshot = *b;
     }
@@ -508,9 +511,7 @@ std::optional<FsFileSlice> BlockStore::slice(const QByteArray &path, const QByte
                                       O_RDONLY | O_CLOEXEC);
                 if (fd < 0)
                     return std::nullopt;
-                lru_.erase(b->tick);
-                b->tick = nextTickLocked();
-                lru_.emplace(b->tick, std::make_pair(f->id, block));
+                markUsedLocked(f->id, block, *b);
                 auto holder = std::make_shared<PinHolder>();
                 holder->pins = pins_;
                 holder->id = f->id;

@@ -184,6 +184,8 @@ private:
     void appendLocked(const QByteArray &record);
     void compactLocked();
     uint64_t nextTickLocked() { return ++tick_; }
+    // A present block was just used: it moves to the young end of the LRU order.
+    void markUsedLocked(uint64_t id, uint32_t block, Block &b);
     // Whether path (or a folder above it) was invalidated after generation `since`.
     bool invalidatedSinceLocked(const QByteArray &path, uint64_t since) const;
 
