@@ -4,10 +4,10 @@
 // uploads survive a restart of the cache and wait out a server that is down.
 #include "ApacheDavServer.h"
 #include "CachingFileSystem.h"
+#include "RandomBytes.h"
 #include "WebDavFileSystem.h"
 
 #include <QDir>
-#include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -78,15 +78,6 @@ struct Fs {
         QVERIFY(commit(name).ok());
     }
 };
-
-QByteArray randomBytes(qsizetype n, quint32 seed)
-{
-    QByteArray b(n, Qt::Uninitialized);
-    QRandomGenerator gen(seed);
-    for (qsizetype i = 0; i < n; ++i)
-        b[i] = char(gen.generate());
-    return b;
-}
 
 } // namespace
 

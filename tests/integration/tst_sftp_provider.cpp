@@ -1,6 +1,7 @@
 // The SFTP provider against a real OpenSSH sshd (tests/support/SshdServer) on loopback:
 // every operation checked on the server's disk, symlinks and hard links, host key and
 // login failures, a connection killed mid-read, a stopped server, and the CLI flags.
+#include "RandomBytes.h"
 #include "SftpFileSystem.h"
 #include "SshdServer.h"
 
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 using namespace loft;
+using loft::test::randomBytes;
 
 namespace {
 
@@ -33,16 +35,6 @@ FsResult<T> wait(Call &&call)
     auto future = promise.get_future();
     call([&promise](FsResult<T> r) { promise.set_value(std::move(r)); });
     return future.get();
-}
-
-QByteArray randomBytes(qsizetype n, quint32 seed)
-{
-    QByteArray b(n, Qt::Uninitialized);
-    QRandomGenerator gen(seed);
-    gen.fillRange(reinterpret_cast<quint32 *>(b.data()), n / 4);
-    for (qsizetype i = n / 4 * 4; i < n; ++i)
-        b[i] = char(gen.generate());
-    return b;
 }
 
 bool writeDisk(const QString &path, const QByteArray &content)

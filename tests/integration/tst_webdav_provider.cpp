@@ -5,6 +5,7 @@
 // certificate, a server that stops and comes back, a server that never answers, and
 // `loft serve webdav://...` end to end through libnfs's nfs-cat.
 #include "ApacheDavServer.h"
+#include "RandomBytes.h"
 #include "RcloneDavServer.h"
 #include "WebDavFileSystem.h"
 
@@ -13,7 +14,6 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
-#include <QRandomGenerator>
 #include <QRegularExpression>
 #include <QSslCertificate>
 #include <QStandardPaths>
@@ -117,19 +117,6 @@ struct Fs {
         return await<FsAttr>([&](auto d) { fs.upload(p, local, ifVersion, progress, d); });
     }
 };
-
-QByteArray randomBytes(qsizetype size, quint32 seed)
-{
-    QByteArray data(size, Qt::Uninitialized);
-    QRandomGenerator gen(seed);
-    for (qsizetype i = 0; i + 4 <= size; i += 4) {
-        const quint32 v = gen.generate();
-        memcpy(data.data() + i, &v, 4);
-    }
-    for (qsizetype i = size & ~qsizetype(3); i < size; ++i)
-        data[i] = char(gen.generate());
-    return data;
-}
 
 qint64 residentKiB()
 {

@@ -16,6 +16,7 @@
 #include "DelayingProxy.h"
 #include "LoftServerProcess.h"
 #include "NfsTestClient.h"
+#include "RandomBytes.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -38,15 +39,6 @@ using namespace loft::test;
 namespace {
 constexpr int kNfs3ErrNoSpc = 28, kNfs3ErrJukebox = 10008;
 constexpr int kFileSync = 2, kUnstable = 0;
-
-QByteArray pattern(int size, uint32_t seed)
-{
-    QByteArray b(size, Qt::Uninitialized);
-    QRandomGenerator g(seed);
-    for (int i = 0; i < size; ++i)
-        b[i] = char(g.generate());
-    return b;
-}
 
 bool run(const QString &program, const QStringList &args, QString *error)
 {
@@ -160,11 +152,11 @@ private slots:
     void slowBackend()
     {
         QVERIFY(apache_->makeDir(QStringLiteral("slow")));
-        const QByteArray hot = pattern(512 * 1024, 1);
+        const QByteArray hot = randomBytes(512 * 1024, 1);
         QVERIFY(apache_->writeFile(QStringLiteral("slow/hot.bin"), hot));
         constexpr int kCold = 6;
         for (int i = 0; i < kCold; ++i)
-            QVERIFY(apache_->writeFile(QStringLiteral("slow/cold%1.bin").arg(i), pattern(300 * 1024, 10 + i)));
+            QVERIFY(apache_->writeFile(QStringLiteral("slow/cold%1.bin").arg(i), randomBytes(300 * 1024, 10 + i)));
         DelayingProxy proxy;
         QVERIFY(proxy.start(apache_->port()));
         QTemporaryDir cache;
@@ -245,7 +237,7 @@ private slots:
         for (int i = 0; i < kCold; ++i) {
             const ReadRes r = readers[i]->read(coldFh[i], 0, 1 << 20);
             LOFT_COMPARE_STATUS(*readers[i], r, 0);
-            QCOMPARE(r.data, pattern(300 * 1024, 10 + i));
+            QCOMPARE(r.data, randomBytes(300 * 1024, 10 + i));
         }
         readers.clear();
         QVERIFY2(server.stop(), qPrintable(server.errorString()));
@@ -268,7 +260,7 @@ private slots:
         QVERIFY2(c.open(server), qPrintable(c.lastError()));
 
         // Before: a file written, committed and uploaded.
-        const QByteArray before = pattern(1 << 20, 100);
+        const QByteArray before = randomBytes(1 << 20, 100);
         QCOMPARE(writeFile(c, "before.bin", before), 0);
         QTRY_COMPARE_WITH_TIMEOUT(apache_->readFile(QStringLiteral("full/before.bin")), before, 20'000);
 
@@ -279,7 +271,7 @@ private slots:
         }
         filler.close();
         QFile::resize(filler.fileName(), filler.size() - 512 * 1024); // 512 KiB left
-        const QByteArray big = pattern(3 << 20, 101);
+        const QByteArray big = randomBytes(3 << 20, 101);
         const int full = writeFile(c, "big.bin", big);
         qInfo() << "writing 3 MiB with 512 KiB free in the cache:" << nfsStatusName(full);
         QCOMPARE(full, kNfs3ErrNoSpc);
@@ -327,7 +319,7 @@ private slots:
             // Write-commit files and read back earlier ones until the server dies.
             for (;;) {
                 const QByteArray name = "f" + QByteArray::number(++fileNo) + ".bin";
-                const QByteArray data = pattern(64 * 1024 + rng.bounded(1536 * 1024), uint32_t(fileNo));
+                const QByteArray data = randomBytes(64 * 1024 + rng.bounded(1536 * 1024), uint32_t(fileNo));
                 if (writeFile(c, name, data) != 0)
                     break;
                 committed.insert(name, data);

@@ -2,6 +2,7 @@
 // provider posing as a whole-file remote store), checked against the folder on disk.
 #include "CacheTestRemote.h"
 #include "CachingFileSystem.h"
+#include "RandomBytes.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -9,7 +10,6 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
-#include <QRandomGenerator>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
@@ -135,16 +135,6 @@ struct Sync {
         QVERIFY(commit(path).ok());
     }
 };
-
-QByteArray randomBytes(qsizetype n, quint32 seed)
-{
-    QByteArray b(n, Qt::Uninitialized);
-    QRandomGenerator gen(seed);
-    gen.fillRange(reinterpret_cast<quint32 *>(b.data()), n / 4);
-    for (qsizetype i = n / 4 * 4; i < n; ++i)
-        b[i] = char(gen.generate());
-    return b;
-}
 
 // The bytes a READ reply carries: its data, or what its slice's fd holds in the range now.
 QByteArray replyBytes(const FsReadResult &r)
