@@ -305,7 +305,9 @@ DirectGetOutcome DirectGetLane::run(Connection &c, const DirectGetJob &job)
         }
 
         // The head, and whatever part of the body came with it.
-        QByteArray buffer(qsizetype(kMaxHead), Qt::Uninitialized);
+        QByteArray &buffer = c.buffer;
+        if (buffer.size() != qsizetype(kMaxHead))
+            buffer.resize(qsizetype(kMaxHead));
         qsizetype have = 0;
         qsizetype headEnd = -1;
         bool late = false;
@@ -333,7 +335,7 @@ DirectGetOutcome DirectGetLane::run(Connection &c, const DirectGetJob &job)
         if (headEnd < 0)
             continue;
 
-        const Head head = parseHead(QByteArrayView(buffer.constData(), headEnd));
+        Head head = parseHead(QByteArrayView(buffer.constData(), headEnd));
         if (!head.valid || !head.unsuited.isEmpty()) {
             closeConnection(c);
             return notHandled(head.valid ? head.unsuited : "malformed answer head",
@@ -363,7 +365,7 @@ DirectGetOutcome DirectGetLane::run(Connection &c, const DirectGetJob &job)
         o.kind = DirectGetOutcome::Kind::Answered;
         o.status = head.status;
         o.reason = head.reason;
-        o.headers = head.headers;
+        o.headers = std::move(head.headers);
         o.sliced = sliceOf200;
         o.body = QByteArray(qsizetype(keepTo - keepFrom), Qt::Uninitialized);
 

@@ -83,6 +83,7 @@ private:
         QByteArray host;
         quint16 port = 0;
         bool reused = false; // served a job already: the server may have closed it since
+        QByteArray buffer;   // the answer head (and skipped body bytes), kept between jobs
     };
     void work(size_t index);
     DirectGetOutcome run(Connection &c, const DirectGetJob &job);
