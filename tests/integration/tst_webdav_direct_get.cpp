@@ -514,9 +514,11 @@ void TestWebDavDirectGet::apacheReadsGoDirectAndExact()
     }
     QCOMPARE(provider->directAnswers(), quint64(reads.size()));
     QCOMPARE(provider->requestsSent() - before, quint64(reads.size()));
-    const QStringList log = apache.accessLog();
-    QCOMPARE(log.filter(QStringLiteral("GET /dav/d/big.bin 206")).size(), int(reads.size()));
-    QVERIFY(log.filter(QStringLiteral(" 401")).size() <= 1); // only the first PROPFIND's challenge
+    // Apache logs a request once it is done sending, which may be after the reply arrived.
+    QTRY_COMPARE_WITH_TIMEOUT(
+        apache.accessLog().filter(QStringLiteral("GET /dav/d/big.bin 206")).size(),
+        int(reads.size()), 5000);
+    QVERIFY(apache.accessLog().filter(QStringLiteral(" 401")).size() <= 1); // the first PROPFIND's
 }
 
 void TestWebDavDirectGet::apacheRedirectsAndNoRangeStayRight()
@@ -551,9 +553,12 @@ void TestWebDavDirectGet::apacheRedirectsAndNoRangeStayRight()
     QCOMPARE(outcome(viaRedirect), QStringLiteral("ok"));
     QVERIFY(viaRedirect->data == content.mid(1000, 2000));
     QCOMPARE(redirected.directAnswers(), quint64(0));
+    QTRY_COMPARE_WITH_TIMEOUT(
+        apache.accessLog().mid(before).filter(QStringLiteral("GET /dav/r/f.bin 206")).size(), 1, 5000);
     const QStringList log = apache.accessLog().mid(before);
-    QCOMPARE(log.filter(QStringLiteral("GET /moved301/r/f.bin 301")).size(), 2); // lane, QNAM
-    QCOMPARE(log.filter(QStringLiteral("GET /dav/r/f.bin 206")).size(), 1);
+    // The lane's and QNAM's (QNAM sometimes sends it once more on another connection).
+    QVERIFY2(log.filter(QStringLiteral("GET /moved301/r/f.bin 301")).size() >= 2,
+             qPrintable(log.join(QLatin1String(", "))));
 }
 
 void TestWebDavDirectGet::apacheDigestNeverGoesDirect()
