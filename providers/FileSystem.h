@@ -212,6 +212,19 @@ private:
 // thread, possibly often (every few KiB), so it must be quick; may be empty.
 using FsProgress = std::function<void(uint64_t sent, uint64_t total)>;
 
+// Takes the bytes of FileSystem::readInto() as they arrive, on whatever thread the
+// provider reads them, one call at a time. A stream may start over (a transfer broken off
+// and sent again): begin() is then called again and the bytes come again from the first.
+class FsByteSink {
+public:
+    virtual ~FsByteSink() = default;
+    // Before the first byte: the file's attributes as the answer gives them. False
+    // refuses the bytes; the read then ends with an error.
+    virtual bool begin(const FsAttr &attr) = 0;
+    // The next bytes, in order. False stops the read (it ends with an error).
+    virtual bool write(const char *data, size_t size) = 0;
+};
+
 // Paths are relative to the source's root, '/'-separated, with no leading slash and no
 // "." or ".." components; the root itself is the empty path. Names are single components.
 class FileSystem {
@@ -234,6 +247,17 @@ public:
                             FsDone<FsReadResult> done)
     {
         read(path, offset, count, std::move(done));
+    }
+    // read() into `sink` as the bytes arrive instead of into memory: for a caller that
+    // writes them to a local file anyway (the block cache), a provider that reads them off
+    // a socket itself saves the copy through memory. `done` comes after the last byte;
+    // its FsReadResult has no data, `eof` and `attr` as read() gives them. False (nothing
+    // called): this provider does not stream this read; call read().
+    virtual bool readInto(const QByteArray &path, uint64_t offset, uint32_t count,
+                          std::shared_ptr<FsByteSink> sink, FsDone<FsReadResult> done)
+    {
+        Q_UNUSED(path) Q_UNUSED(offset) Q_UNUSED(count) Q_UNUSED(sink) Q_UNUSED(done)
+        return false;
     }
     virtual void write(const QByteArray &path, uint64_t offset, const QByteArray &data,
                        FsStability stability, FsDone<FsWriteResult> done) = 0;

@@ -5,6 +5,8 @@
 #include "CachePaths.h"
 #include "SharedSlice.h"
 
+#include <unistd.h>
+
 namespace loft::cache {
 
 QByteArray validatorFor(const FsAttr &attr)
@@ -102,8 +104,7 @@ void BlockFetcher::prefetch(const QByteArray &path, const QByteArray &validator,
         entry = startLocked(k, validator, true);
         ++prefetches_;
     }
-    const uint32_t length = uint32_t(std::min<uint64_t>(BlockStore::kBlockSize, fileSize - offset));
-    readRange(entry, k, path, validator, block, offset, length, QByteArray(), false);
+    readRun({entry}, path, validator, block, fileSize, QByteArray(), false);
 }
 
 void BlockFetcher::prefetchAhead(const QByteArray &path, const QByteArray &validator,
@@ -151,8 +152,10 @@ void BlockFetcher::prefetchAhead(const QByteArray &path, const QByteArray &valid
 
 void BlockFetcher::readRun(std::vector<Entry> entries, const QByteArray &path,
                            const QByteArray &validator, uint32_t first, uint64_t fileSize,
-                           QByteArray acc, bool changed)
+                           QByteArray acc, bool changed, bool mayStream)
 {
+    if (mayStream && acc.isEmpty() && streamRun(entries, path, validator, first, fileSize))
+        return;
     const uint64_t offset = uint64_t(first) * BlockStore::kBlockSize;
     const uint64_t length = std::min<uint64_t>(uint64_t(entries.size()) * BlockStore::kBlockSize,
                                                fileSize - offset);
@@ -240,10 +243,9 @@ void BlockFetcher::fetchRemote(const QByteArray &path, const QByteArray &validat
         if (joinLocked(lock, path, block, validator, slice, done))
             return;
         entry = startLocked(k, validator, false);
-        entry->waiters.push_back(std::move(done));
+        entry->waiters.push_back({std::move(done), slice});
     }
-    const uint32_t length = uint32_t(std::min<uint64_t>(BlockStore::kBlockSize, fileSize - offset));
-    readRange(entry, k, path, validator, block, offset, length, QByteArray(), false);
+    readRun({entry}, path, validator, block, fileSize, QByteArray(), false);
 }
 
 // Counts a remote read's bytes and notices, once per fetch (`changed`), that the remote
@@ -262,32 +264,6 @@ void BlockFetcher::noteRemoteRead(const QByteArray &path, const QByteArray &vali
     }
 }
 
-void BlockFetcher::readRange(const Entry &entry, const QByteArray &k, const QByteArray &path,
-                             const QByteArray &validator, uint32_t block, uint64_t offset,
-                             uint32_t length, QByteArray acc, bool changed)
-{
-    auto alive = c_.keepAlive();
-    const uint64_t at = offset + uint64_t(acc.size());
-    const uint32_t want = length - uint32_t(acc.size());
-    c_.inner->read(path, at, want,
-                   [this, alive, entry, k, path, validator, block, offset, length,
-                    acc = std::move(acc), changed](FsResult<FsReadResult> r) mutable {
-                       if (!r) {
-                           finish(entry, k, r.error(), false);
-                           return;
-                       }
-                       noteRemoteRead(path, validator, *r, changed);
-                       acc.append(r->data);
-                       if (uint32_t(acc.size()) < length && !r->eof && !r->data.isEmpty())
-                           return readRange(entry, k, path, validator, block, offset,
-                                            length, std::move(acc), changed);
-                       // A short block (the file shrank) is served but not kept.
-                       const bool keep = !changed && uint32_t(acc.size()) == length;
-                       if (finish(entry, k, acc, keep))
-                           storeOnPool(path, validator, {{entry, k, block, std::move(acc)}});
-                   });
-}
-
 bool BlockFetcher::joinLocked(std::unique_lock<std::mutex> &lock, const QByteArray &path,
                               uint32_t block, const QByteArray &validator,
                               const std::optional<Range> &slice, PieceCallback &done)
@@ -302,7 +278,7 @@ bool BlockFetcher::joinLocked(std::unique_lock<std::mutex> &lock, const QByteArr
         return false;
     }
     if (!entry->ready) {
-        entry->waiters.push_back(std::move(done));
+        entry->waiters.push_back({std::move(done), slice});
         return true;
     }
     const QByteArray data = entry->data;
@@ -336,7 +312,7 @@ bool BlockFetcher::joinLocked(std::unique_lock<std::mutex> &lock, const QByteArr
 bool BlockFetcher::finish(const Entry &entry, const QByteArray &k, FsResult<QByteArray> result,
                           bool keep)
 {
-    std::vector<PieceCallback> waiters;
+    std::vector<Waiter> waiters;
     bool storing = keep && result.ok() && c_.store;
     {
         std::lock_guard lock(mutex_);
@@ -356,11 +332,184 @@ bool BlockFetcher::finish(const Entry &entry, const QByteArray &k, FsResult<QByt
     }
     for (auto &w : waiters) {
         if (result)
-            w(Piece{result.value(), std::nullopt}, false);
+            w.done(Piece{result.value(), std::nullopt}, false);
         else
-            w(result.error(), false);
+            w.done(result.error(), false);
     }
     return storing;
+}
+
+void BlockFetcher::finishStored(const Entry &entry, const QByteArray &k, const FsFileSlice &whole)
+{
+    std::vector<Waiter> waiters;
+    {
+        std::lock_guard lock(mutex_);
+        waiters = std::move(entry->waiters);
+        entry->waiters.clear();
+        if (entry->prefetch)
+            --prefetches_;
+        entry->prefetch = false;
+        entry->stored = true;
+        // Later readers find it in the store.
+        auto it = inFlight_.find(k);
+        if (it != inFlight_.end() && *it == entry)
+            inFlight_.erase(it);
+    }
+    QByteArray bytes; // read back once for every waiter that wants bytes
+    for (auto &w : waiters) {
+        if (w.slice) {
+            FsFileSlice part = whole;
+            part.offset += w.slice->offset;
+            part.length = w.slice->offset >= whole.length
+                ? 0 : std::min(w.slice->count, whole.length - w.slice->offset);
+            w.done(Piece{QByteArray(), std::move(part)}, false);
+            continue;
+        }
+        if (bytes.isNull()) {
+            bytes = QByteArray(qsizetype(whole.length), Qt::Uninitialized);
+            const ssize_t n = ::pread(whole.fd, bytes.data(), whole.length, off_t(whole.offset));
+            if (n != ssize_t(whole.length)) {
+                w.done(FsError::Io, false);
+                bytes = QByteArray();
+                continue;
+            }
+        }
+        w.done(Piece{bytes, std::nullopt}, false);
+    }
+}
+
+// The sink of a streamed run (see the header): routes the bytes to the blocks' slots.
+// The provider calls it on one thread at a time; a stream that starts over (begin()
+// again) skips the blocks committed already.
+struct BlockFetcher::StreamedRun final : FsByteSink {
+    BlockFetcher *fetcher = nullptr;
+    std::shared_ptr<void> alive;
+    QByteArray path;
+    QByteArray validator;
+    uint32_t first = 0;
+    uint64_t fileSize = 0;
+    std::vector<Entry> entries;
+    std::vector<BlockStore::Reservation> reserved;
+    size_t committed = 0; // blocks [0, committed) are done
+    uint64_t pos = 0;     // bytes of this attempt so far
+    bool refused = false; // said no (another version, the disk): read the rest as usual
+
+    bool begin(const FsAttr &attr) override
+    {
+        const bool meaningful = !attr.version.isEmpty() || attr.mtime.sec != 0;
+        if (meaningful && validatorFor(attr) != validator) {
+            refused = true; // the ordinary read reports the change and serves the bytes
+            return false;
+        }
+        pos = 0;
+        for (size_t j = committed; j < reserved.size(); ++j)
+            BlockStore::rewind(reserved[j]);
+        return true;
+    }
+
+    bool write(const char *data, size_t size) override
+    {
+        if (CacheCounters *counters = fetcher->c_.counters) {
+            counters->addBytesIn(size);
+            counters->addStreamedBytes(size);
+        }
+        while (size > 0) {
+            const size_t j = size_t(pos / BlockStore::kBlockSize);
+            if (j >= reserved.size())
+                return true; // past the run (a provider answering more): not ours
+            BlockStore::Reservation &slot = reserved[j];
+            const uint32_t inBlock = uint32_t(pos - uint64_t(j) * BlockStore::kBlockSize);
+            const uint32_t take = uint32_t(std::min<uint64_t>(size, slot.length - inBlock));
+            if (j >= committed) {
+                if (!BlockStore::append(slot, data, take)) {
+                    refused = true;
+                    return false;
+                }
+                if (slot.written == slot.length) {
+                    fetcher->streamedBlockDone(*this, j);
+                    committed = j + 1;
+                }
+            }
+            pos += take;
+            data += take;
+            size -= take;
+        }
+        return true;
+    }
+};
+
+bool BlockFetcher::streamRun(std::vector<Entry> &entries, const QByteArray &path,
+                             const QByteArray &validator, uint32_t first, uint64_t fileSize)
+{
+    if (!c_.store || entries.empty())
+        return false;
+    auto run = std::make_shared<StreamedRun>();
+    const uint64_t offset = uint64_t(first) * BlockStore::kBlockSize;
+    for (size_t j = 0; j < entries.size(); ++j) {
+        const uint64_t at = offset + uint64_t(j) * BlockStore::kBlockSize;
+        const uint32_t length = uint32_t(std::min<uint64_t>(BlockStore::kBlockSize, fileSize - at));
+        auto slot = at < fileSize
+            ? c_.store->reserve(path, validator, first + uint32_t(j), length, entries[j]->since)
+            : std::nullopt;
+        if (!slot) {
+            for (BlockStore::Reservation &r : run->reserved)
+                c_.store->abandon(r);
+            return false;
+        }
+        run->reserved.push_back(std::move(*slot));
+    }
+    run->fetcher = this;
+    run->alive = c_.keepAlive();
+    run->path = path;
+    run->validator = validator;
+    run->first = first;
+    run->fileSize = fileSize;
+    run->entries = entries;
+    const uint64_t length = std::min<uint64_t>(uint64_t(entries.size()) * BlockStore::kBlockSize,
+                                               fileSize - offset);
+    const bool started = c_.inner->readInto(path, offset, uint32_t(length), run,
+                                            [this, run](FsResult<FsReadResult> r) {
+                                                streamEnded(run, r);
+                                            });
+    if (!started) {
+        for (BlockStore::Reservation &r : run->reserved)
+            c_.store->abandon(r);
+        run->alive.reset();
+    }
+    return started;
+}
+
+void BlockFetcher::streamedBlockDone(StreamedRun &run, size_t j)
+{
+    BlockStore::Reservation &slot = run.reserved[j];
+    const QByteArray k = key(run.path, run.first + uint32_t(j));
+    if (auto whole = c_.store->commit(slot))
+        return finishStored(run.entries[j], k, *whole);
+    // Refused (invalidated meanwhile): served once from what was read, never kept.
+    QByteArray bytes = BlockStore::readBack(slot);
+    c_.store->abandon(slot);
+    finish(run.entries[j], k, std::move(bytes), false);
+}
+
+void BlockFetcher::streamEnded(const std::shared_ptr<StreamedRun> &run,
+                               const FsResult<FsReadResult> &r)
+{
+    const size_t done = run->committed;
+    if (done == run->entries.size())
+        return;
+    for (size_t j = done; j < run->reserved.size(); ++j)
+        c_.store->abandon(run->reserved[j]);
+    std::vector<Entry> rest(run->entries.begin() + qsizetype(done), run->entries.end());
+    const uint32_t first = run->first + uint32_t(done);
+    // An error of the remote fails the blocks left (a read would only wait for it again);
+    // whatever else left them undone, the ordinary read sorts out.
+    if (!r && !run->refused && r.error() != FsError::NotSupported) {
+        for (size_t j = 0; j < rest.size(); ++j)
+            finish(rest[j], key(run->path, first + uint32_t(j)), r.error(), false);
+        return;
+    }
+    readRun(std::move(rest), run->path, run->validator, first, run->fileSize, QByteArray(),
+            false, false);
 }
 
 void BlockFetcher::storeOnPool(const QByteArray &path, const QByteArray &validator,

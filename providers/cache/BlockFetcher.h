@@ -11,6 +11,13 @@
 // fetches of that path in flight: their waiters still get what was read, but nobody joins
 // them any more and their data is not stored (see BlockStore generations).
 //
+// Streamed runs: when the inner provider can stream a read (FileSystem::readInto), the
+// bytes of a run go from its buffer straight into the blocks' slots in the BlockStore
+// (reserved first), never through a buffer per run; each block is committed as its last
+// byte arrives and its waiters get it then (senders a slice of the data file, others the
+// bytes read back). Blocks a stream leaves undone (refused, a changed version, a disk
+// failure, a short answer) are read the ordinary way; an error of the remote fails them.
+//
 // getToSend() is get() for a caller that sends the bytes on to a socket: a block that is
 // in the BlockStore comes as a pinned slice of its data file (see BlockStore::slice), also
 // when a copy of it is kept in memory (that copy is released, as a first read releases
@@ -95,8 +102,12 @@ public:
     void invalidate(const QByteArray &path, bool tree = false);
 
 private:
+    struct Waiter {
+        PieceCallback done;
+        std::optional<Range> slice; // a sender's range (getToSend)
+    };
     struct InFlight {
-        std::vector<PieceCallback> waiters;
+        std::vector<Waiter> waiters;
         bool ready = false; // data fetched, being stored (or kept, see `unread`)
         bool stored = false; // in the BlockStore too
         // Fetched ahead and not read yet: kept in memory after it is stored, until the
@@ -127,16 +138,26 @@ private:
     Entry startLocked(const QByteArray &k, const QByteArray &validator, bool prefetch);
     void noteRemoteRead(const QByteArray &path, const QByteArray &validator,
                         const FsReadResult &r, bool &changed);
-    void readRange(const Entry &entry, const QByteArray &k, const QByteArray &path,
-                   const QByteArray &validator, uint32_t block, uint64_t offset,
-                   uint32_t length, QByteArray acc, bool changed);
-    // One remote read for blocks [first, first + entries.size()), then each block's finish.
+    // One remote read for blocks [first, first + entries.size()), then each block's
+    // finish; streamed when it can be and `mayStream`.
     void readRun(std::vector<Entry> entries, const QByteArray &path,
                  const QByteArray &validator, uint32_t first, uint64_t fileSize,
-                 QByteArray acc, bool changed);
+                 QByteArray acc, bool changed, bool mayStream = true);
+    struct StreamedRun;
+    // Starts a streamed run; false (nothing started) when the store or the provider
+    // cannot take one.
+    bool streamRun(std::vector<Entry> &entries, const QByteArray &path,
+                   const QByteArray &validator, uint32_t first, uint64_t fileSize);
+    // A streamed block's last byte is written: committed and handed to its waiters.
+    void streamedBlockDone(StreamedRun &run, size_t j);
+    // The provider is done with a streamed run: the blocks it left are read or failed.
+    void streamEnded(const std::shared_ptr<StreamedRun> &run, const FsResult<FsReadResult> &r);
     // Hands the result to the waiters; true when the block is to be stored (then it stays
     // findable in flight until storeOnPool() has stored it).
     bool finish(const Entry &entry, const QByteArray &k, FsResult<QByteArray> result, bool keep);
+    // A block committed to the store as `whole` (a pinned slice of all of it): out of
+    // flight, its waiters served from it.
+    void finishStored(const Entry &entry, const QByteArray &k, const FsFileSlice &whole);
     struct Stored {
         Entry entry;
         QByteArray k;

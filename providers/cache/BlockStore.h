@@ -115,6 +115,38 @@ public:
     bool store(const QByteArray &path, const QByteArray &validator, uint32_t block,
                const QByteArray &data, std::optional<uint64_t> since = std::nullopt);
 
+    // Streamed stores: a block written into its data file by the caller as its bytes
+    // arrive (a remote read streamed into the cache, see BlockFetcher). reserve() takes the
+    // block's slot as store() does before it writes (eviction, the limit, pins, `since`)
+    // and opens the data file; nullopt when store() would refuse, or the block is here or
+    // being stored already. The caller append()s the block's `length` bytes (rewind()
+    // starts over), then calls commit(), or abandon(). commit() answers
+    // the block as a pinned slice of all its bytes (slices cut from it share the pin, so
+    // the bytes stay even when it is evicted at once), or nullopt when it was refused
+    // (invalidated or dropped while it was written): the slot then stays reserved, its
+    // bytes readable through `fd`, until abandon(). A reservation ends with one commit()
+    // that answers a slice, or one abandon().
+    struct Reservation {
+        uint64_t id = 0;
+        uint32_t block = 0;
+        uint32_t length = 0;
+        QByteArray path;
+        uint64_t since = 0;
+        int fd = -1;
+        uint32_t written = 0; // bytes append()ed
+        uint32_t crc = 0;     // their CRC-32C
+    };
+    std::optional<Reservation> reserve(const QByteArray &path, const QByteArray &validator,
+                                       uint32_t block, uint32_t length, uint64_t since);
+    // The block's next bytes (no more than `length` in all); false when the disk failed.
+    static bool append(Reservation &reservation, const char *data, uint32_t size);
+    static void rewind(Reservation &reservation);
+    // The bytes written so far (for a refused commit's readers).
+    static QByteArray readBack(const Reservation &reservation);
+    // Needs all `length` bytes written; see above.
+    std::optional<FsFileSlice> commit(Reservation &reservation);
+    void abandon(Reservation &reservation);
+
     // The current generation, to pass to store() for data fetched from now on.
     uint64_t generation() const;
     // The remote bytes of path (or of everything beneath it, `tree`) changed or may have:
@@ -175,6 +207,22 @@ private:
     struct PinHolder;
 
     QString dataPath(uint64_t id) const;
+    // store()'s and reserve()'s first step: the block's slot reserved (`id` set), or
+    // present or being stored already (with `crc`: the same bytes present), or refused.
+    enum class SlotState { Reserved, Taken, Refused };
+    SlotState reserveLocked(const QByteArray &path, const QByteArray &validator, uint32_t block,
+                            uint32_t length, std::optional<uint32_t> crc,
+                            std::optional<uint64_t> since, uint64_t &id);
+    // The reserved block, or null when it went (dropped, or its file invalidated).
+    Block *reservedLocked(uint64_t id, uint32_t block);
+    // A reservation given up: its accounting undone, an emptied file dropped.
+    void releaseLocked(uint64_t id, uint32_t block);
+    // A reserved block written: present, verified, youngest in the LRU order, journaled.
+    void presentLocked(uint64_t id, uint32_t block, Block &b, uint32_t crc);
+    // Evicts back under the limit after a store; false when that evicted `block` itself.
+    bool restoreLimitLocked(uint64_t id, uint32_t block);
+    // A slice of bytes [offset, offset+length) of a block, pinned; owns `fd`.
+    FsFileSlice pinLocked(uint64_t id, uint32_t block, int fd, uint32_t offset, uint32_t length);
     File *fileFor(const QByteArray &path);
     File &defineFileLocked(const QByteArray &path, const QByteArray &validator);
     void dropFileLocked(uint64_t id, std::vector<Victim> &victims);

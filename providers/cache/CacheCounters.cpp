@@ -16,6 +16,7 @@ CacheStats CacheCounters::snapshot() const
     s.uploadFailures = uploadFailures_;
     s.conflicts = conflicts_;
     s.bytesIn = bytesIn_;
+    s.streamedBytes = streamedBytes_;
     s.bytesOut = bytesOut_;
     s.hitBytes = hitBytes_;
     s.missBytes = missBytes_;

@@ -34,6 +34,7 @@ struct CacheStats {
     uint64_t uploadFailures = 0;    // failed attempts (each retried with backoff)
     uint64_t conflicts = 0;         // conflict copies made
     uint64_t bytesIn = 0;           // downloaded from the remote
+    uint64_t streamedBytes = 0;     // of those, written into the cache as they arrived
     uint64_t bytesOut = 0;          // uploaded to the remote
     uint64_t hitBytes = 0;          // read bytes served locally (cache or staged copy)
     uint64_t missBytes = 0;         // read bytes the reader had to wait for the remote for
@@ -67,6 +68,7 @@ public:
 
     // Updates, from any thread.
     void addBytesIn(uint64_t n) { bytesIn_ += n; }
+    void addStreamedBytes(uint64_t n) { streamedBytes_ += n; }
     void addBytesOut(uint64_t n) { bytesOut_ += n; }
     void addHit(uint64_t n) { hitBytes_ += n; }
     void addMiss(uint64_t n) { missBytes_ += n; }
@@ -95,7 +97,7 @@ public:
 private:
     std::atomic<uint64_t> cachedBytes_{0}, cachedFiles_{0}, limitBytes_{0}, stagedBytes_{0},
         pendingUploads_{0}, pendingUploadBytes_{0}, uploadsInProgress_{0}, uploadsDone_{0},
-        uploadFailures_{0}, conflicts_{0}, bytesIn_{0}, bytesOut_{0}, hitBytes_{0},
+        uploadFailures_{0}, conflicts_{0}, bytesIn_{0}, streamedBytes_{0}, bytesOut_{0}, hitBytes_{0},
         missBytes_{0}, metadataHits_{0}, metadataMisses_{0};
     mutable std::mutex errorMutex_; // guards the two below
     QString lastUploadError_;

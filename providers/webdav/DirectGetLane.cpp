@@ -185,6 +185,14 @@ DirectGetOutcome notHandled(QByteArray why, bool unsuited = false)
     return o;
 }
 
+DirectGetOutcome refused(QByteArray what)
+{
+    DirectGetOutcome o;
+    o.kind = DirectGetOutcome::Kind::Refused;
+    o.why = "the reader refused " + what;
+    return o;
+}
+
 DirectGetOutcome timedOut()
 {
     DirectGetOutcome o;
@@ -367,24 +375,50 @@ DirectGetOutcome DirectGetLane::run(Connection &c, const DirectGetJob &job)
         o.reason = head.reason;
         o.headers = std::move(head.headers);
         o.sliced = sliceOf200;
-        o.body = QByteArray(qsizetype(keepTo - keepFrom), Qt::Uninitialized);
+        const bool streaming = bool(job.onBody);
+        if (streaming && !job.onHead(o.status, o.headers)) {
+            closeConnection(c); // the body is not read: the connection cannot carry on
+            return refused("the answer's head");
+        }
+        o.streamed = streaming;
+        if (!streaming)
+            o.body = QByteArray(qsizetype(keepTo - keepFrom), Qt::Uninitialized);
+        // Big enough that a syscall and a sink call carry a good share of a block, small
+        // enough to stay in the CPU's cache between the receive and the sink's copy.
+        constexpr qsizetype kStreamBuffer = 256 * 1024; // measured: 64 KiB cost 20% more CPU
+        if (streaming && c.streamBuffer.size() != kStreamBuffer)
+            c.streamBuffer.resize(kStreamBuffer);
 
         // Content bytes [pos, pos + n) arrived at `data`: keep their part in [keepFrom, keepTo).
         qint64 pos = 0;
+        // False when the sink refused the bytes.
         auto take = [&](const char *data, qint64 n) {
             const qint64 from = std::max(pos, keepFrom), to = std::min(pos + n, keepTo);
-            if (to > from && data + (from - pos) != o.body.data() + (from - keepFrom))
-                memcpy(o.body.data() + (from - keepFrom), data + (from - pos), size_t(to - from));
+            const char *kept = data + (from - pos);
             pos += n;
+            if (to <= from)
+                return true;
+            if (streaming)
+                return job.onBody(kept, size_t(to - from));
+            if (kept != o.body.data() + (from - keepFrom))
+                memcpy(o.body.data() + (from - keepFrom), kept, size_t(to - from));
+            return true;
         };
         const qint64 early = std::min<qint64>(have - headEnd, length);
-        take(buffer.constData() + headEnd, early);
         const bool overrun = have - headEnd > length; // more than the body: out of step
+        if (!take(buffer.constData() + headEnd, early)) {
+            closeConnection(c);
+            return refused("the body");
+        }
         while (pos < keepTo) {
             // Kept bytes go straight into place; skipped ones through the head buffer.
             char *to;
             qint64 room;
-            if (pos >= keepFrom) {
+            if (streaming) {
+                to = c.streamBuffer.data();
+                room = std::min<qint64>(c.streamBuffer.size(),
+                                        pos >= keepFrom ? keepTo - pos : keepFrom - pos);
+            } else if (pos >= keepFrom) {
                 to = o.body.data() + (pos - keepFrom);
                 room = keepTo - pos;
             } else {
@@ -398,7 +432,10 @@ DirectGetOutcome DirectGetLane::run(Connection &c, const DirectGetJob &job)
                     return timedOut();
                 return notHandled("the connection ended inside the body");
             }
-            take(to, n);
+            if (!take(to, n)) {
+                closeConnection(c);
+                return refused("the body");
+            }
         }
         // Reusable only when exactly the body was read and the server keeps it open.
         if (overrun || pos != length || head.closes || head.http10)

@@ -39,6 +39,11 @@ struct DirectGetJob {
     uint64_t sliceLength = 0;
     qint64 maxBody = 0;
     std::chrono::milliseconds timeout{30000};
+    // When set, the body (the slice of it that is kept) goes to onBody as it arrives,
+    // through a buffer of the connection's, after onHead accepted the answer's head; not
+    // into DirectGetOutcome::body. Either returning false ends the job Refused.
+    std::function<bool(int status, const QList<QPair<QByteArray, QByteArray>> &headers)> onHead;
+    std::function<bool(const char *data, size_t size)> onBody;
 };
 
 struct DirectGetOutcome {
@@ -46,6 +51,7 @@ struct DirectGetOutcome {
         Answered,   // status 206 (or 200, sliced): status, reason, headers and body are set
         TimedOut,   // no progress for the job's timeout
         NotHandled, // send it through QNAM; `why` says what was met
+        Refused,    // the job's onHead or onBody said no (the connection is closed)
     };
     Kind kind = Kind::NotHandled;
     int status = 0;
@@ -53,6 +59,7 @@ struct DirectGetOutcome {
     QList<QPair<QByteArray, QByteArray>> headers;
     QByteArray body;
     bool sliced = false;
+    bool streamed = false; // the body went to the job's onBody
     // NotHandled because the server speaks in a way this lane does not (chunked bodies,
     // no Content-Length, HTTP/1.0): later jobs had better not come here at all.
     bool serverUnsuited = false;
@@ -84,6 +91,7 @@ private:
         quint16 port = 0;
         bool reused = false; // served a job already: the server may have closed it since
         QByteArray buffer;   // the answer head (and skipped body bytes), kept between jobs
+        QByteArray streamBuffer; // a streamed body passes through here (kept between jobs)
     };
     void work(size_t index);
     DirectGetOutcome run(Connection &c, const DirectGetJob &job);

@@ -231,6 +231,11 @@ void WebDavClient::sendThroughManager(const CallPtr &call)
     connect(reply, &QNetworkReply::finished, this, [this, call] { onFinished(call); });
 }
 
+bool WebDavClient::streamsGets() const
+{
+    return config_.directGets && config_.origin.scheme() == u"http";
+}
+
 bool WebDavClient::directEligible(const Call &call) const
 {
     const WebDavRequest &req = call.request;
@@ -273,6 +278,8 @@ void WebDavClient::sendDirect(const CallPtr &call)
     job.sliceLength = req.sliceLength;
     job.maxBody = req.maxBody;
     job.timeout = config_.transferTimeout;
+    job.onHead = req.streamHead;
+    job.onBody = req.streamBody;
     if (!lane_)
         lane_ = std::make_unique<DirectGetLane>(config_.directConnections);
     laneCalls_.insert(call.get(), call);
@@ -312,11 +319,18 @@ void WebDavClient::onDirectDone(const CallPtr &call, DirectGetOutcome outcome)
         r.message = describeFailure(*call, r);
         return complete(call, std::move(r));
     }
+    if (outcome.kind == Kind::Refused) {
+        r.streamRefused = true;
+        r.networkError = QNetworkReply::OperationCanceledError;
+        r.message = QString::fromLatin1(outcome.why);
+        return complete(call, std::move(r));
+    }
     directAnswers_.fetch_add(1);
     r.status = outcome.status;
     r.headers = std::move(outcome.headers);
     r.body = std::move(outcome.body);
     r.sliced = outcome.sliced;
+    r.streamed = outcome.streamed;
     call->reason = QString::fromLatin1(outcome.reason);
     complete(call, std::move(r));
 }

@@ -60,7 +60,7 @@ struct WebDavClientConfig {
     QByteArray userAgent = "Loft";
     // Ranged GETs over http:// through DirectGetLane (off: every request through QNAM).
     bool directGets = true;
-    int directConnections = 6;
+    int directConnections = 4; // measured on a cold read: 4 ahead of 2 and 6
 };
 
 class WebDavClient final : public QObject {
@@ -80,6 +80,9 @@ public:
     // HTTP requests put on the wire so far (attempts, redirects included; QNAM's own
     // resend after an authentication challenge not included). Thread-safe.
     quint64 requestsSent() const { return requestsSent_.load(); }
+    // Whether ranged GETs may go through DirectGetLane, whose bodies can stream
+    // (WebDavRequest::streamBody): direct GETs on and an http:// origin. Thread-safe.
+    bool streamsGets() const;
     // Of those, the ones DirectGetLane answered. Thread-safe.
     quint64 directAnswers() const { return directAnswers_.load(); }
 

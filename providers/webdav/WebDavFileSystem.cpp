@@ -10,6 +10,8 @@
 #include <QFileInfo>
 #include <QMutexLocker>
 
+#include <atomic>
+
 #include <unistd.h>
 
 namespace loft::webdav {
@@ -391,6 +393,45 @@ void WebDavFileSystem::setattr(const QByteArray &path, const FsSetAttr &changes,
 void WebDavFileSystem::read(const QByteArray &path, uint64_t offset, uint32_t count,
                             FsDone<FsReadResult> done)
 {
+    getRange(path, offset, count, nullptr, std::move(done));
+}
+
+bool WebDavFileSystem::readInto(const QByteArray &path, uint64_t offset, uint32_t count,
+                                std::shared_ptr<FsByteSink> sink, FsDone<FsReadResult> done)
+{
+    // Only bodies DirectGetLane reads are worth streaming; through QNAM they arrive whole.
+    if (!client_->streamsGets() || count == 0 || !sink)
+        return false;
+    getRange(path, offset, count, std::move(sink), std::move(done));
+    return true;
+}
+
+std::optional<uint64_t> WebDavFileSystem::rangeAnswerTotal(const WebDavResponse &r,
+                                                           uint64_t offset, bool &wrongRange)
+{
+    wrongRange = false;
+    if (r.status == 206) {
+        const ContentRange cr = parseContentRange(r.header("Content-Range"));
+        wrongRange = !cr.valid || cr.first != int64_t(offset);
+        if (wrongRange || cr.total < 0)
+            return std::nullopt;
+        return uint64_t(cr.total);
+    }
+    if (r.status == 200 && r.sliced) {
+        bool ok = false;
+        const qint64 length = r.header("Content-Length").toLongLong(&ok);
+        return ok && length >= 0 ? std::optional<uint64_t>(uint64_t(length)) : std::nullopt;
+    }
+    if (r.status == 416) {
+        const ContentRange cr = parseContentRange(r.header("Content-Range"));
+        return cr.valid && cr.total >= 0 ? std::optional<uint64_t>(uint64_t(cr.total)) : std::nullopt;
+    }
+    return std::nullopt;
+}
+
+void WebDavFileSystem::getRange(const QByteArray &path, uint64_t offset, uint32_t count,
+                                std::shared_ptr<FsByteSink> sink, FsDone<FsReadResult> done)
+{
     if (count == 0) {
         stat(path, false, [offset, done = std::move(done)](FsResult<FsAttr> attr) {
             if (!attr) {
@@ -417,65 +458,90 @@ void WebDavFileSystem::read(const QByteArray &path, uint64_t offset, uint32_t co
     req.sliceOffset = offset;
     req.sliceLength = count;
     req.maxBody = qint64(count) + 65536;
-    client_->send(std::move(req), [this, path, offset, count,
+    // Bytes the lane streamed into `sink` in its latest attempt.
+    auto streamedBytes = std::make_shared<std::atomic<uint64_t>>(0);
+    if (sink) {
+        // On a lane thread, before the body: only an answer that says the file's size
+        // streams (it needs no stat() afterwards); anything else is refused and read()
+        // the usual way.
+        req.streamHead = [this, sink, offset, streamedBytes](
+                             int status, const QList<QPair<QByteArray, QByteArray>> &headers) {
+            WebDavResponse head;
+            head.status = status;
+            head.headers = headers;
+            head.sliced = status == 200;
+            bool wrongRange = false;
+            const std::optional<uint64_t> total = rangeAnswerTotal(head, offset, wrongRange);
+            if (!total || status == 416)
+                return false;
+            streamedBytes->store(0);
+            return sink->begin(fsAttrFromHeaders(*total, head.header("ETag"),
+                                                 head.header("Last-Modified"), {uid_, gid_}));
+        };
+        req.streamBody = [sink, streamedBytes](const char *data, size_t size) {
+            streamedBytes->fetch_add(size);
+            return sink->write(data, size);
+        };
+    }
+    client_->send(std::move(req), [this, path, offset, count, sink, streamedBytes,
                                    done = std::move(done)](WebDavResponse r) {
+        if (r.streamRefused) {
+            done(FsError::NotSupported); // see FileSystem::readInto
+            return;
+        }
         const QByteArray etag = r.header("ETag");
         const QByteArray lastModified = r.header("Last-Modified");
-        // Attributes come from the headers; when they cannot say the size, ask.
-        auto finish = [this, path, offset, done](QByteArray data, std::optional<uint64_t> total,
-                                                 const QByteArray &etag,
-                                                 const QByteArray &lastModified) {
-            if (total) {
+        // Attributes come from the headers; when they cannot say the size, ask. With a
+        // sink, bytes that arrived whole (through QNAM) go to it now.
+        const bool streamed = r.streamed;
+        auto finish = [this, path, offset, done, sink, streamed, streamedBytes](
+                          QByteArray data, std::optional<uint64_t> total, const QByteArray &etag,
+                          const QByteArray &lastModified) {
+            auto deliver = [offset, done, sink, streamed, streamedBytes](QByteArray data,
+                                                                        FsAttr attr) {
+                const uint64_t got = streamed ? streamedBytes->load() : uint64_t(data.size());
+                if (sink && !streamed
+                    && (!sink->begin(attr) || !sink->write(data.constData(), size_t(data.size())))) {
+                    done(FsError::NotSupported); // the sink refused: see readInto
+                    return;
+                }
                 FsReadResult result;
-                result.eof = offset + uint64_t(data.size()) >= *total;
-                result.data = std::move(data);
-                result.attr = fsAttrFromHeaders(*total, etag, lastModified, {uid_, gid_});
+                result.eof = offset + got >= attr.size;
+                if (!sink)
+                    result.data = std::move(data);
+                result.attr = std::move(attr);
                 done(std::move(result));
+            };
+            if (total) {
+                deliver(std::move(data), fsAttrFromHeaders(*total, etag, lastModified, {uid_, gid_}));
                 return;
             }
-            stat(path, false, [offset, data = std::move(data), done](FsResult<FsAttr> attr) {
+            stat(path, false, [data = std::move(data), deliver, done](FsResult<FsAttr> attr) mutable {
                 if (!attr) {
                     done(attr.error());
                     return;
                 }
-                done(FsReadResult{data, offset + uint64_t(data.size()) >= attr->size, *attr});
+                deliver(std::move(data), *attr);
             });
         };
-        if (r.status == 206) {
-            const ContentRange cr = parseContentRange(r.header("Content-Range"));
-            QByteArray data = std::move(r.body);
-            if (!cr.valid || cr.first != int64_t(offset)) {
-                r.status = 0;
-                r.networkError = QNetworkReply::ProtocolFailure;
-                r.message = QStringLiteral("The WebDAV server at %1 answered a ranged read with "
-                                           "the wrong range (%2).")
-                                .arg(url_.origin(),
-                                     QString::fromLatin1(r.header("Content-Range")));
-                done(failure(DavMethod::Get, r));
-                return;
-            }
+        bool wrongRange = false;
+        const std::optional<uint64_t> total = rangeAnswerTotal(r, offset, wrongRange);
+        if (wrongRange) {
+            r.status = 0;
+            r.networkError = QNetworkReply::ProtocolFailure;
+            r.message = QStringLiteral("The WebDAV server at %1 answered a ranged read with "
+                                       "the wrong range (%2).")
+                            .arg(url_.origin(), QString::fromLatin1(r.header("Content-Range")));
+            done(failure(DavMethod::Get, r));
+            return;
+        }
+        // 206, or 200 without range support (the client cut the slice out of the whole
+        // content), or 416: past the end of the file.
+        if (r.status == 206 || (r.status == 200 && r.sliced) || r.status == 416) {
+            QByteArray data = r.status == 416 ? QByteArray() : std::move(r.body);
             if (data.size() > qsizetype(count))
                 data.truncate(count);
-            finish(std::move(data),
-                   cr.total >= 0 ? std::optional<uint64_t>(uint64_t(cr.total)) : std::nullopt,
-                   etag, lastModified);
-            return;
-        }
-        if (r.status == 200 && r.sliced) {
-            // No range support: the client cut the slice out of the whole content.
-            bool ok = false;
-            const qint64 length = r.header("Content-Length").toLongLong(&ok);
-            finish(std::move(r.body),
-                   ok && length >= 0 ? std::optional<uint64_t>(uint64_t(length)) : std::nullopt,
-                   etag, lastModified);
-            return;
-        }
-        if (r.status == 416) {
-            // Past the end of the file.
-            const ContentRange cr = parseContentRange(r.header("Content-Range"));
-            finish({}, cr.valid && cr.total >= 0 ? std::optional<uint64_t>(uint64_t(cr.total))
-                                                 : std::nullopt,
-                   etag, lastModified);
+            finish(std::move(data), total, etag, lastModified);
             return;
         }
         const FsError e = failure(DavMethod::Get, r);

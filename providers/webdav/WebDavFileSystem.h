@@ -89,6 +89,9 @@ public:
     void lookup(const QByteArray &dir, const QByteArray &name, FsDone<FsAttr> done) override;
     void read(const QByteArray &path, uint64_t offset, uint32_t count,
               FsDone<FsReadResult> done) override;
+    // Streams when the GET goes through DirectGetLane (http://, direct GETs on).
+    bool readInto(const QByteArray &path, uint64_t offset, uint32_t count,
+                  std::shared_ptr<FsByteSink> sink, FsDone<FsReadResult> done) override;
     void write(const QByteArray &path, uint64_t offset, const QByteArray &data,
                FsStability stability, FsDone<FsWriteResult> done) override;
     void commit(const QByteArray &path, FsDone<FsAttr> done) override;
@@ -137,6 +140,14 @@ private:
     void putFile(const QByteArray &path, const QString &localFile, const QByteArray &ifMatch,
                  FsProgress progress, FsDone<FsAttr> done);
 
+    // read() and readInto(): one ranged GET, its body to `sink` when there is one.
+    void getRange(const QByteArray &path, uint64_t offset, uint32_t count,
+                  std::shared_ptr<FsByteSink> sink, FsDone<FsReadResult> done);
+    // The file's size as an answer to a ranged GET at `offset` gives it (206 with its
+    // Content-Range, a 200 cut to the slice, 416), nullopt when it does not say;
+    // `wrongRange` when a 206 holds another range than the one asked for.
+    static std::optional<uint64_t> rangeAnswerTotal(const WebDavResponse &r, uint64_t offset,
+                                                    bool &wrongRange);
     // Maps a failed answer to an FsError, remembering the message when a user should see
     // it (network, TLS, authentication, server trouble — not "not found" and the like).
     FsError failure(DavMethod method, const WebDavResponse &response);

@@ -32,6 +32,13 @@ struct WebDavRequest {
     uint64_t sliceLength = 0;
     // The largest answer body kept in memory; a larger one fails the request.
     qint64 maxBody = qint64(256) << 20;
+    // A ranged GET whose body may go to these as it arrives instead of into memory (only
+    // DirectGetLane streams; then WebDavResponse::streamed is set and `body` is empty).
+    // streamHead sees a 206, or a 200 to be cut to the slice, before its body; either
+    // returning false ends the request with WebDavResponse::streamRefused. Called on a
+    // lane thread; a request broken off and sent again calls them again from the start.
+    std::function<bool(int status, const QList<QPair<QByteArray, QByteArray>> &headers)> streamHead;
+    std::function<bool(const char *data, size_t size)> streamBody;
 };
 
 struct WebDavResponse {
@@ -40,6 +47,8 @@ struct WebDavResponse {
     bool timedOut = false;     // the transfer timeout ended it
     bool authRejected = false; // the server refused our credential (or we had none)
     bool sliced = false;       // body holds the requested slice of a 200 answer
+    bool streamed = false;     // the body went to WebDavRequest::streamBody, not `body`
+    bool streamRefused = false; // streamHead or streamBody said no: the answer was dropped
     QByteArray body;
     QUrl url;                  // the URL that answered (after redirects)
     QList<QNetworkReply::RawHeaderPair> headers;

@@ -13,6 +13,8 @@
 
 #include <future>
 
+#include <unistd.h>
+
 using namespace loft;
 using namespace loft::test;
 using namespace std::chrono_literals;
@@ -39,6 +41,20 @@ struct Fs {
     FsResult<FsReadResult> read(const QByteArray &p, uint64_t off, uint32_t n)
     {
         return await<FsReadResult>([&](auto d) { fs.read(p, off, n, d); });
+    }
+    // readToSend(), a slice's bytes read out of its file into `data`.
+    FsResult<FsReadResult> readToSend(const QByteArray &p, uint64_t off, uint32_t n, bool &sliced)
+    {
+        auto r = await<FsReadResult>([&](auto d) { fs.readToSend(p, off, n, d); });
+        sliced = r && r->slice;
+        if (sliced) {
+            r->data = QByteArray(qsizetype(r->slice->length), Qt::Uninitialized);
+            if (::pread(r->slice->fd, r->data.data(), r->slice->length, off_t(r->slice->offset))
+                != ssize_t(r->slice->length))
+                return FsError::Io;
+            r->slice.reset();
+        }
+        return r;
     }
     FsResult<FsWriteResult> write(const QByteArray &p, uint64_t off, const QByteArray &data)
     {
@@ -89,20 +105,21 @@ class TestCacheWebDav : public QObject {
     QString folder_; // this test's folder below the server's root
     int counter_ = 0;
 
-    std::shared_ptr<FileSystem> provider()
+    std::shared_ptr<FileSystem> provider(bool directGets = true)
     {
         webdav::WebDavOptions o;
+        o.directGets = directGets;
         o.url = apache_->url().resolved(QUrl(folder_ + QLatin1Char('/')));
         o.user = apache_->user();
         o.password = apache_->password();
         o.transferTimeout = 5000ms;
         return std::make_shared<webdav::WebDavFileSystem>(o);
     }
-    std::shared_ptr<CachingFileSystem> open(CacheConfig config = {})
+    std::shared_ptr<CachingFileSystem> open(CacheConfig config = {}, bool directGets = true)
     {
         config.directory = cacheDir_->path();
         QString error;
-        auto fs = CachingFileSystem::open(provider(), config, &error);
+        auto fs = CachingFileSystem::open(provider(directGets), config, &error);
         if (!fs)
             qWarning().noquote() << error;
         return fs;
@@ -168,6 +185,78 @@ private slots:
         QCOMPARE(s.readAll("big.bin"), data);
         QCOMPARE(requests("GET", mark), 0);
         qInfo("PUTs for a 5 MiB file written in 1 MiB WRITEs: %d", requests("PUT", 0));
+    }
+
+    // Over http the GET bodies stream from Loft's socket straight into the block cache
+    // (FileSystem::readInto): readers get the bytes (read) or slices of the cache file
+    // (readToSend), and the CRCs recorded on the way are right: after a restart, which
+    // checks every block on first use, nothing is fetched again.
+    void coldReadStreamsStraightIntoTheCache()
+    {
+        const QByteArray data = randomBytes(6 * (1 << 20) + 12345, 5);
+        QVERIFY(apache_->writeFile(onServer("cold.bin"), data));
+        {
+            auto fs = open();
+            Fs s{*fs};
+            int mark = apache_->accessLog().size();
+            QByteArray got;
+            int slices = 0;
+            for (uint64_t off = 0; off < uint64_t(data.size()); off += 1u << 20) {
+                bool sliced = false;
+                auto r = off < 3u << 20 ? s.read("cold.bin", off, 1u << 20)
+                                        : s.readToSend("cold.bin", off, 1u << 20, sliced);
+                QVERIFY(r);
+                got.append(r->data);
+                slices += sliced ? 1 : 0;
+            }
+            QCOMPARE(got, data);
+            QVERIFY(requests("GET", mark) > 0);
+            QCOMPARE(fs->stats().streamedBytes, uint64_t(data.size()));
+            QCOMPARE(slices, 4); // every readToSend of a streamed block
+            QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
+            mark = apache_->accessLog().size();
+            QCOMPARE(s.readAll("cold.bin"), data);
+            QCOMPARE(requests("GET", mark), 0);
+        }
+        auto fs = open();
+        Fs s{*fs};
+        const int mark = apache_->accessLog().size();
+        QCOMPARE(s.readAll("cold.bin"), data);
+        QCOMPARE(requests("GET", mark), 0);
+    }
+
+    // The file changed on the server after the cache learnt its version: the stream is
+    // refused at the answer's head (nothing of the new version is stored under the old
+    // one) and the ordinary read serves the new bytes.
+    void changedFileIsNotStreamedUnderTheOldVersion()
+    {
+        const QByteArray v1 = randomBytes(2 << 20, 6);
+        const QByteArray v2 = randomBytes(2 << 20, 7);
+        QVERIFY(apache_->writeFile(onServer("moving.bin"), v1));
+        CacheConfig config;
+        config.metadataTtl = 60s;
+        auto fs = open(config);
+        Fs s{*fs};
+        QVERIFY(s.getattr("moving.bin").ok());
+        QTest::qWait(1100); // Apache's ETag has one-second mtime resolution
+        QVERIFY(apache_->writeFile(onServer("moving.bin"), v2));
+        auto r = s.read("moving.bin", 0, 1u << 20);
+        QVERIFY(r);
+        QCOMPARE(r->data, v2.left(1 << 20));
+        QCOMPARE(fs->stats().streamedBytes, uint64_t(0));
+        QCOMPARE(s.readAll("moving.bin"), v2);
+    }
+
+    // Direct GETs off: nothing streams, reads work as before.
+    void withoutDirectGetsNothingStreams()
+    {
+        const QByteArray data = randomBytes(3 * (1 << 20) + 7, 8);
+        QVERIFY(apache_->writeFile(onServer("plain.bin"), data));
+        auto fs = open({}, false);
+        Fs s{*fs};
+        QCOMPARE(s.readAll("plain.bin"), data);
+        QCOMPARE(fs->stats().streamedBytes, uint64_t(0));
+        QVERIFY(fs->stats().bytesIn >= uint64_t(data.size()));
     }
 
     void metadataStormSendsOnePropfind()

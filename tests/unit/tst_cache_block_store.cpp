@@ -247,6 +247,100 @@ private slots:
 
     // Generations: data fetched before an invalidate() of its path (or a folder above it)
     // is refused, and what was cached stops serving at once, before any disk work.
+    // Streamed stores: reserve, append in pieces (starting over once), commit. The block
+    // comes back as a pinned slice, and its CRC is right: a restarted store, which checks
+    // every block on first use, serves it.
+    void streamedStoreCommitsAndSurvivesRestart()
+    {
+        QTemporaryDir dir;
+        QByteArray data = block('s');
+        data[7] = 't';
+        data[B - 1] = 'u';
+        {
+            BlockStore s;
+            QVERIFY(s.open(dir.path(), 4 * B, nullptr));
+            auto r = s.reserve("f", "v", 2, B, s.generation());
+            QVERIFY(r);
+            QVERIFY(!s.has("f", "v", 2)); // not served before it is committed
+            QVERIFY(!s.reserve("f", "v", 2, B, s.generation())); // being stored already
+            QCOMPARE(s.stats().usedBytes, uint64_t(B)); // counted against the limit at once
+            QVERIFY(BlockStore::append(*r, "garbage", 7));
+            BlockStore::rewind(*r); // the transfer started over
+            QVERIFY(!s.commit(*r)); // nothing complete yet: refused, still reserved
+            for (qsizetype at = 0; at < data.size(); at += 100'000)
+                QVERIFY(BlockStore::append(*r, data.constData() + at,
+                                           uint32_t(std::min<qsizetype>(100'000, data.size() - at))));
+            QVERIFY(!BlockStore::append(*r, "x", 1)); // never past the block's length
+            auto whole = s.commit(*r);
+            QVERIFY(whole);
+            QCOMPARE(whole->length, B);
+            QCOMPARE(sliceBytes(*whole), data);
+            QCOMPARE(s.pinnedBlocks(), size_t(1));
+            QVERIFY(s.has("f", "v", 2));
+            whole.reset();
+            QCOMPARE(s.pinnedBlocks(), size_t(0));
+            QCOMPARE(*s.read("f", "v", 2), data);
+        }
+        BlockStore s;
+        QVERIFY(s.open(dir.path(), 4 * B, nullptr));
+        QCOMPARE(*s.read("f", "v", 2), data); // read() checks the CRC after a restart
+        QCOMPARE(s.verifyAll().bad, uint64_t(0));
+    }
+
+    // A file invalidated while its block streamed in: the commit is refused, the bytes can
+    // still be read back for the readers waiting, and abandon() gives the room back.
+    void streamedStoreRefusedAfterInvalidate()
+    {
+        QTemporaryDir dir;
+        BlockStore s;
+        QVERIFY(s.open(dir.path(), 4 * B, nullptr));
+        auto r = s.reserve("f", "v", 0, 1000, s.generation());
+        QVERIFY(r);
+        QVERIFY(BlockStore::append(*r, block('a', 1000).constData(), 1000));
+        s.invalidate("f");
+        QVERIFY(!s.commit(*r));
+        QCOMPARE(BlockStore::readBack(*r), block('a', 1000));
+        s.abandon(*r);
+        QVERIFY(!s.has("f", "v", 0));
+        QCOMPARE(s.stats().usedBytes, uint64_t(0));
+        // Fetched before the change: not even reserved.
+        const uint64_t before = s.generation();
+        s.invalidate("f");
+        QVERIFY(!s.reserve("f", "v", 0, 1000, before));
+        // A present block is not reserved again; a reservation beyond the limit is refused.
+        QVERIFY(s.store("g", "v", 0, block('g')));
+        QVERIFY(!s.reserve("g", "v", 0, B, s.generation()));
+        s.setLimit(B);
+        auto h = s.reserve("h", "v", 0, B, s.generation()); // evicts as store() would
+        QVERIFY(h);
+        QVERIFY(!s.has("g", "v", 0));
+        QCOMPARE(s.stats().usedBytes, uint64_t(B));
+        s.abandon(*h);
+        QCOMPARE(s.stats().usedBytes, uint64_t(0));
+        s.setLimit(0);
+        QVERIFY(!s.reserve("h", "v", 1, 1, s.generation()));
+    }
+
+    // The limit is restored after a commit even when that evicts the new block itself:
+    // the slice commit() answers keeps its bytes until released.
+    void streamedBlockEvictedAtOnceKeepsItsSlice()
+    {
+        QTemporaryDir dir;
+        BlockStore s;
+        QVERIFY(s.open(dir.path(), 2 * B, nullptr));
+        auto r = s.reserve("f", "v", 0, B, s.generation());
+        QVERIFY(r);
+        QVERIFY(BlockStore::append(*r, block('e').constData(), B));
+        s.setPinnedBytes(2 * B); // staged files took the whole limit meanwhile
+        auto whole = s.commit(*r);
+        QVERIFY(whole);
+        QVERIFY(!s.has("f", "v", 0));
+        QCOMPARE(sliceBytes(*whole), block('e'));
+        whole.reset();
+        QCOMPARE(s.pinnedBlocks(), size_t(0));
+        QCOMPARE(s.stats().usedBytes, uint64_t(0));
+    }
+
     void invalidateRefusesOlderFetchesAndHidesBlocks()
     {
         QTemporaryDir dir;
