@@ -172,6 +172,41 @@ FsResult<FsReadResult> readFrom(FileSystem &fs, const QByteArray &path, uint64_t
     return f.get();
 }
 
+// Keeps what a streamed read hands over; begin() starts it over, as the contract says.
+struct RecordingSink final : FsByteSink {
+    QByteArray bytes;
+    int begins = 0;
+    int pieces = 0;
+    bool refuseHead = false;
+    qsizetype refuseAfter = -1; // refuse write() once this many bytes are in
+    bool begin(const FsAttr &) override
+    {
+        ++begins;
+        bytes.clear();
+        return !refuseHead;
+    }
+    bool write(const char *data, size_t size) override
+    {
+        ++pieces;
+        bytes.append(data, qsizetype(size));
+        return refuseAfter < 0 || bytes.size() < refuseAfter;
+    }
+};
+
+// readInto(); "not streamed" when the provider declined.
+FsResult<FsReadResult> readIntoSink(FileSystem &fs, const QByteArray &path, uint64_t offset,
+                                    uint32_t count, std::shared_ptr<FsByteSink> sink)
+{
+    std::promise<FsResult<FsReadResult>> p;
+    auto f = p.get_future();
+    if (!fs.readInto(path, offset, count, std::move(sink),
+                     [&p](FsResult<FsReadResult> r) { p.set_value(std::move(r)); }))
+        return FsError::InvalidArgument;
+    if (f.wait_for(60s) != std::future_status::ready)
+        qFatal("a read never finished");
+    return f.get();
+}
+
 FsResult<FsAttr> getattrOf(FileSystem &fs, const QByteArray &path)
 {
     std::promise<FsResult<FsAttr>> p;
@@ -207,6 +242,8 @@ private slots:
     void refusedConnectionIsNotHandled();
     // The provider
     void providerFallsBackToQnamAfterABrokenBody();
+    void streamedBodiesGoToTheSink();
+    void providerStreamStartsOverAfterABrokenBody();
     void apacheReadsGoDirectAndExact();
     void apacheRedirectsAndNoRangeStayRight();
     void apacheDigestNeverGoesDirect();
@@ -478,6 +515,122 @@ void TestWebDavDirectGet::providerFallsBackToQnamAfterABrokenBody()
     const auto again = readFrom(provider, "f", 0, 1000);
     QVERIFY(again.ok() && again->data == content.left(1000));
     QCOMPARE(provider.directAnswers(), quint64(1));
+}
+
+// Streaming jobs: the body reaches onBody in pieces no larger than the connection's
+// buffer, never in the outcome; a 200 is cut to the slice on the way; a head the reader
+// refuses, or a body it stops, ends the job Refused and the connection with it.
+void TestWebDavDirectGet::streamedBodiesGoToTheSink()
+{
+    const QByteArray content = randomBytes(1 << 20, 6);
+    ScriptedHttpServer server([&](int fd, const ScriptedHttpServer::Request &r) {
+        const auto [first, last] = ScriptedHttpServer::range(r.head);
+        if (r.number == 2) // no range support: the whole content
+            return ScriptedHttpServer::write(fd, "HTTP/1.1 200 OK\r\nContent-Length: "
+                                                     + QByteArray::number(content.size())
+                                                     + "\r\n\r\n" + content);
+        return ScriptedHttpServer::write(
+            fd, ScriptedHttpServer::answer206(content.mid(first, last - first + 1), first, content.size()));
+    });
+    DirectGetLane lane(1);
+    QByteArray got;
+    int pieces = 0;
+    size_t largest = 0;
+    int headStatus = 0;
+    bool refuseHead = false;
+    qsizetype stopAt = -1;
+    auto streaming = [&](qint64 first, qint64 last) {
+        DirectGetJob j = job(server.port(), first, last);
+        got.clear();
+        pieces = 0;
+        j.onHead = [&](int status, const QList<QPair<QByteArray, QByteArray>> &) {
+            headStatus = status;
+            return !refuseHead;
+        };
+        j.onBody = [&](const char *data, size_t size) {
+            ++pieces;
+            largest = std::max(largest, size);
+            got.append(data, qsizetype(size));
+            return stopAt < 0 || got.size() < stopAt;
+        };
+        return j;
+    };
+    DirectGetOutcome o = runJob(lane, streaming(1000, 1000 + 900000 - 1));
+    QCOMPARE(int(o.kind), int(Kind::Answered));
+    QVERIFY(o.streamed);
+    QVERIFY(o.body.isEmpty());
+    QCOMPARE(headStatus, 206);
+    QVERIFY(got == content.mid(1000, 900000));
+    QVERIFY(pieces >= 4);
+    QVERIFY(largest <= 256 * 1024); // through the connection's buffer
+    o = runJob(lane, streaming(5000, 5000 + 300000 - 1)); // answered 200
+    QCOMPARE(int(o.kind), int(Kind::Answered));
+    QVERIFY(o.sliced && o.streamed);
+    QVERIFY(got == content.mid(5000, 300000));
+    QCOMPARE(server.connections(), 1); // the 200's rest is not read: that one closes it
+    refuseHead = true;
+    o = runJob(lane, streaming(0, 99));
+    QCOMPARE(int(o.kind), int(Kind::Refused));
+    QVERIFY(got.isEmpty());
+    refuseHead = false;
+    stopAt = 1;
+    o = runJob(lane, streaming(0, 599999));
+    QCOMPARE(int(o.kind), int(Kind::Refused));
+    QVERIFY(got.size() >= 1 && got.size() < 600000);
+    stopAt = -1;
+    o = runJob(lane, streaming(0, 99));
+    QCOMPARE(int(o.kind), int(Kind::Answered));
+    QVERIFY(got == content.left(100));
+    QCOMPARE(server.connections(), 4); // the 200 and each refusal closed theirs
+}
+
+// The provider's readInto(): a stream broken off inside the body starts over through QNAM
+// (begin() again, then every byte); a refusing sink ends the read with NotSupported (the
+// caller then read()s), and a provider without direct GETs declines to stream at all.
+void TestWebDavDirectGet::providerStreamStartsOverAfterABrokenBody()
+{
+    const QByteArray content = randomBytes(1 << 20, 7);
+    ScriptedHttpServer server([&](int fd, const ScriptedHttpServer::Request &r) {
+        const auto [first, last] = ScriptedHttpServer::range(r.head);
+        const QByteArray answer = ScriptedHttpServer::answer206(content.mid(first, last - first + 1),
+                                                                first, content.size());
+        if (r.number == 1) {
+            ScriptedHttpServer::write(fd, answer.left(answer.size() / 2));
+            return false;
+        }
+        return ScriptedHttpServer::write(fd, answer);
+    });
+    WebDavOptions options;
+    options.url = QUrl(QStringLiteral("http://127.0.0.1:%1/dav/").arg(server.port()));
+    WebDavFileSystem provider(options);
+    auto sink = std::make_shared<RecordingSink>();
+    auto r = readIntoSink(provider, "f", 4096, 700000, sink);
+    QCOMPARE(outcome(r), QStringLiteral("ok"));
+    QVERIFY(r->data.isEmpty());
+    QCOMPARE(r->attr.size, uint64_t(content.size()));
+    QVERIFY(!r->eof);
+    QCOMPARE(sink->begins, 2);
+    QVERIFY(sink->bytes == content.mid(4096, 700000));
+    QCOMPARE(server.requests(), 2);
+    // Streamed all the way: eof at the end of the file.
+    sink = std::make_shared<RecordingSink>();
+    r = readIntoSink(provider, "f", 1000000, 48576, sink);
+    QCOMPARE(outcome(r), QStringLiteral("ok"));
+    QVERIFY(r->eof);
+    QCOMPARE(sink->begins, 1);
+    QVERIFY(sink->bytes == content.mid(1000000));
+    QCOMPARE(provider.directAnswers(), quint64(1));
+    // Refused at the head, and inside the body.
+    sink = std::make_shared<RecordingSink>();
+    sink->refuseHead = true;
+    QCOMPARE(outcome(readIntoSink(provider, "f", 0, 1000, sink)), QStringLiteral("not supported"));
+    sink = std::make_shared<RecordingSink>();
+    sink->refuseAfter = 1;
+    QCOMPARE(outcome(readIntoSink(provider, "f", 0, 600000, sink)), QStringLiteral("not supported"));
+    options.directGets = false;
+    WebDavFileSystem plain(options);
+    QCOMPARE(outcome(readIntoSink(plain, "f", 0, 1000, std::make_shared<RecordingSink>())),
+             QStringLiteral("invalid argument")); // declined: the caller read()s
 }
 
 std::unique_ptr<WebDavFileSystem> TestWebDavDirectGet::openApache(ApacheDavServer &server,
