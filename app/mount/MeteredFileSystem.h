@@ -27,6 +27,9 @@ public:
         inner_->lookup(dir, name, std::move(done));
     }
     void read(const QByteArray &path, uint64_t offset, uint32_t count, FsDone<FsReadResult> done) override;
+    // Passed on, or READs through a mount would lose the inner provider's slices (sendfile).
+    void readToSend(const QByteArray &path, uint64_t offset, uint32_t count,
+                    FsDone<FsReadResult> done) override;
     void write(const QByteArray &path, uint64_t offset, const QByteArray &data, FsStability stability,
                FsDone<FsWriteResult> done) override;
     void commit(const QByteArray &path, FsDone<FsAttr> done) override { inner_->commit(path, std::move(done)); }
@@ -82,6 +85,8 @@ public:
     QString lastError() const override { return inner_->lastError(); }
 
 private:
+    FsDone<FsReadResult> countingReads(FsDone<FsReadResult> done) const;
+
     std::shared_ptr<FileSystem> inner_;
     // Shared with in-flight completions, which may outlive this object.
     struct Counters {
