@@ -186,6 +186,7 @@ private:
         std::vector<Stored> blocks;
     };
     std::deque<StoreJob> storeQueue_;
+    std::mutex streamWrites_; // held by a streamed run while it writes (StreamedRun::write)
     bool storing_ = false; // a pool task is draining storeQueue_
     // Blocks stored but kept in memory until read, oldest first; at most kMaxKept (the
     // read-ahead window is 16 blocks: twice that leaves room for a second reader).
