@@ -446,7 +446,7 @@ struct BlockFetcher::StreamedRun final : FsByteSink {
     }
 };
 
-bool BlockFetcher::streamRun(std::vector<Entry> &entries, const QByteArray &path,
+bool BlockFetcher::streamRun(const std::vector<Entry> &entries, const QByteArray &path,
                              const QByteArray &validator, uint32_t first, uint64_t fileSize)
 {
     if (!c_.store || entries.empty())

@@ -146,7 +146,7 @@ private:
     struct StreamedRun;
     // Starts a streamed run; false (nothing started) when the store or the provider
     // cannot take one.
-    bool streamRun(std::vector<Entry> &entries, const QByteArray &path,
+    bool streamRun(const std::vector<Entry> &entries, const QByteArray &path,
                    const QByteArray &validator, uint32_t first, uint64_t fileSize);
     // A streamed block's last byte is written: committed and handed to its waiters.
     void streamedBlockDone(StreamedRun &run, size_t j);

@@ -672,16 +672,20 @@ void BlockStore::releaseLocked(uint64_t id, uint32_t block)
         return;
     }
     --f->reservations;
+    std::vector<Victim> victims;
     auto b = f->blocks.find(block);
     if (b != f->blocks.end() && !b->present) {
         used_ -= b->length;
         f->blocks.erase(b);
+        // What was written (and the extent reserve() allocated) must not stay on disk
+        // uncounted: many given-up reservations would otherwise fill it past the limit.
+        victims.push_back({id, block, false});
     }
     if (f->blocks.isEmpty() && f->reservations == 0) {
-        std::vector<Victim> victims;
+        victims.clear();
         dropFileLocked(id, victims);
-        punch(victims);
     }
+    punch(victims);
 }
 
 void BlockStore::presentLocked(uint64_t id, uint32_t block, Block &b, uint32_t crc)
@@ -770,8 +774,10 @@ std::optional<BlockStore::Reservation> BlockStore::reserve(const QByteArray &pat
     // The block's extent allocated in one call: written page by page into a hole, ext4's
     // delayed allocation reserved space per page (measured: a tenth of Loft's CPU time in
     // a cold read). Failing here is harmless: the writes then allocate (or fail) as usual.
+    // The file's size grows to cover the block: ext4 punches no hole past the end of a
+    // file, so an extent kept there would outlive an abandon().
     if (r.fd >= 0)
-        ::fallocate(r.fd, FALLOC_FL_KEEP_SIZE, off_t(block) * kBlockSize, off_t(length));
+        ::fallocate(r.fd, 0, off_t(block) * kBlockSize, off_t(length));
 #endif
     if (r.fd < 0) {
         std::lock_guard lock(mutex_);

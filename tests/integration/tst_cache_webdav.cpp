@@ -128,6 +128,17 @@ class TestCacheWebDav : public QObject {
     {
         return folder_ + QLatin1Char('/') + QString::fromUtf8(name);
     }
+    // Apache logs a request once it has sent the answer, which a streamed read may have
+    // used before that: before counting what comes next, wait until the log has been still
+    // for a moment (at most ~5 s).
+    void waitForLogToSettle() const
+    {
+        qsizetype seen = -1;
+        for (int i = 0; i < 50 && seen != apache_->accessLog().size(); ++i) {
+            seen = apache_->accessLog().size();
+            QTest::qWait(100);
+        }
+    }
     // Requests of one method the server answered for this test's folder since `from`
     // (authentication challenges, 401, do not count: they are part of one request).
     int requests(const char *method, int from) const
@@ -173,7 +184,7 @@ private slots:
         QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
         int mark = apache_->accessLog().size();
         QCOMPARE(s.readAll("big.bin"), data);
-        QCOMPARE(requests("GET", mark), 0);
+        QVERIFY2(requests("GET", mark) == 0, qPrintable(apache_->accessLog().mid(mark).join(QLatin1String("; "))));
         // Cold, then warm.
         fs->clearCache();
         QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(0));
@@ -181,9 +192,10 @@ private slots:
         QCOMPARE(s.readAll("big.bin"), data);
         QVERIFY(requests("GET", mark) > 0);
         QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
+        waitForLogToSettle();
         mark = apache_->accessLog().size();
         QCOMPARE(s.readAll("big.bin"), data);
-        QCOMPARE(requests("GET", mark), 0);
+        QVERIFY2(requests("GET", mark) == 0, qPrintable(apache_->accessLog().mid(mark).join(QLatin1String("; "))));
         qInfo("PUTs for a 5 MiB file written in 1 MiB WRITEs: %d", requests("PUT", 0));
     }
 
@@ -214,15 +226,17 @@ private slots:
             QCOMPARE(fs->stats().streamedBytes, uint64_t(data.size()));
             QCOMPARE(slices, 4); // every readToSend of a streamed block
             QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
+            waitForLogToSettle();
             mark = apache_->accessLog().size();
             QCOMPARE(s.readAll("cold.bin"), data);
-            QCOMPARE(requests("GET", mark), 0);
+            QVERIFY2(requests("GET", mark) == 0, qPrintable(apache_->accessLog().mid(mark).join(QLatin1String("; "))));
         }
         auto fs = open();
         Fs s{*fs};
+        waitForLogToSettle();
         const int mark = apache_->accessLog().size();
         QCOMPARE(s.readAll("cold.bin"), data);
-        QCOMPARE(requests("GET", mark), 0);
+        QVERIFY2(requests("GET", mark) == 0, qPrintable(apache_->accessLog().mid(mark).join(QLatin1String("; "))));
     }
 
     // The file changed on the server after the cache learnt its version: the stream is

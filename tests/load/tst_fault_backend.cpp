@@ -259,6 +259,9 @@ private slots:
         NfsTestClient c;
         QVERIFY2(c.open(server), qPrintable(c.lastError()));
 
+        // A file only the server has (read cold below, with the cache disk full).
+        const QByteArray remoteOnly = randomBytes(3 << 20, 102);
+        QVERIFY(apache_->writeFile(QStringLiteral("full/remote.bin"), remoteOnly));
         // Before: a file written, committed and uploaded.
         const QByteArray before = randomBytes(1 << 20, 100);
         QCOMPARE(writeFile(c, "before.bin", before), 0);
@@ -277,6 +280,9 @@ private slots:
         QCOMPARE(full, kNfs3ErrNoSpc);
         // Nothing else suffered: the earlier file still reads right, the server serves.
         QCOMPARE(readFile(c, "before.bin"), std::optional<QByteArray>(before));
+        // A cold read cannot be cached (its GETs stream into the block files until the
+        // disk refuses): it is served from memory instead, byte for byte.
+        QCOMPARE(readFile(c, "remote.bin"), std::optional<QByteArray>(remoteOnly));
         QVERIFY2(server.running(), server.serverLog().constData());
 
         // Space returns: the same writes go through, the upload lands byte for byte.

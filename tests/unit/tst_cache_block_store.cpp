@@ -321,6 +321,26 @@ private slots:
         QVERIFY(!s.reserve("h", "v", 1, 1, s.generation()));
     }
 
+    // A reservation given up leaves nothing on disk: neither the bytes written nor the
+    // extent reserve() allocated (or data files would grow past the limit uncounted).
+    void abandonedReservationsFreeTheirSpace()
+    {
+        QTemporaryDir dir;
+        BlockStore s;
+        QVERIFY(s.open(dir.path(), 8 * B, nullptr));
+        QVERIFY(s.store("k", "v", 0, block('k')));
+        for (uint32_t b = 1; b < 5; ++b) {
+            auto r = s.reserve("k", "v", b, B, s.generation());
+            QVERIFY(r);
+            QVERIFY(BlockStore::append(*r, block('x', B / 2).constData(), B / 2));
+            s.abandon(*r);
+        }
+        QCOMPARE(s.stats().usedBytes, uint64_t(B));
+        QVERIFY2(allocated(dir.path()) <= uint64_t(B) + 65536,
+                 qPrintable(QString::number(allocated(dir.path()))));
+        QCOMPARE(*s.read("k", "v", 0), block('k'));
+    }
+
     // The limit is restored after a commit even when that evicts the new block itself:
     // the slice commit() answers keeps its bytes until released.
     void streamedBlockEvictedAtOnceKeepsItsSlice()
