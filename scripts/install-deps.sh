@@ -8,7 +8,7 @@ set -euo pipefail
 
 BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
-  qt6-base-dev qt6-base-dev-tools libqt6svg6-dev qt6-svg-dev qtkeychain-qt6-dev
+  qt6-base-dev qt6-base-dev-tools qt6-svg-dev qtkeychain-qt6-dev
   libssh-dev libnfs-dev
 )
 TEST_PACKAGES=(
