@@ -4,7 +4,9 @@
 // from the socket into a QNAM buffer on QNAM's thread, then into the reply body on the
 // provider's thread (perf on bench/webdav-read.sh: a third of Loft's CPU time per byte
 // read went there). Here one worker reads the body straight into the buffer the caller
-// keeps: one copy, one thread, no event-loop hops per chunk.
+// keeps: one copy, one thread, no event-loop hops per chunk. A streaming job (onBody)
+// has no such buffer: the body passes through one buffer of the connection's into the
+// caller's sink as it arrives (the block cache writes it into its file).
 //
 // Narrow on purpose. WebDavClient hands a request here only when it is a ranged GET to
 // the configured origin over http:// with no credential or a Basic one the server is
