@@ -6,6 +6,7 @@
 #include "nfs/NfsTypes.h"
 #include "portmap/PortmapTypes.h"
 
+#include <QDir>
 #include <QtTest>
 #include <QTemporaryFile>
 #include <sys/socket.h>
@@ -179,6 +180,58 @@ class TestNfsXdr : public QObject {
     Q_OBJECT
 
 private slots:
+    // A large slice on a socket that takes a little at a time (non-blocking, small
+    // buffer): every byte arrives once and in order through the slice's own pipe, the
+    // bytes waiting in it going first after each EAGAIN, and the pipe is closed once the
+    // last byte is out (no fds held by replies waiting to be dropped).
+    void fileSliceBytesSurvivesPartialSends()
+    {
+        QTemporaryFile file;
+        QVERIFY(file.open());
+        QByteArray content(4 << 20, Qt::Uninitialized);
+        for (qsizetype i = 0; i < content.size(); ++i)
+            content[i] = char((i * 7919) >> 5);
+        QCOMPARE(file.write(content), qint64(content.size()));
+        QVERIFY(file.flush());
+        const auto openFds = [] { return QDir(QStringLiteral("/proc/self/fd")).count(); };
+        const uint32_t length = 3 << 20;
+        auto bytes = std::make_shared<nfs3::FileSliceBytes>(
+            FsFileSlice{std::make_shared<int>(0), int(file.handle()), 1000, length});
+        int sv[2];
+        QVERIFY(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == 0);
+        const int small = 16 * 1024;
+        ::setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+        const auto before = openFds();
+        QByteArray got;
+        QByteArray buffer(64 * 1024, '\0');
+        uint32_t sent = 0;
+        int blocked = 0;
+        for (int round = 0; round < 100000 && got.size() < qsizetype(length); ++round) {
+            // Send until the socket is full, then take some out.
+            for (int tries = 0; sent < length && tries < 1000; ++tries) {
+                const ssize_t n = bytes->sendTo(sv[0], sent);
+                if (n > 0) {
+                    sent += uint32_t(n);
+                    continue;
+                }
+                if (n < 0 && errno == EAGAIN) {
+                    ++blocked;
+                    break;
+                }
+                QFAIL(qPrintable(QStringLiteral("sendTo: %1").arg(n < 0 ? strerror(errno) : "0")));
+            }
+            const ssize_t r = ::read(sv[1], buffer.data(), size_t(buffer.size()));
+            if (r > 0)
+                got.append(buffer.constData(), r);
+        }
+        QCOMPARE(sent, length);
+        QVERIFY(blocked > 0); // the socket did push back
+        QVERIFY(got == content.mid(1000, length));
+        QCOMPARE(openFds(), before); // the pipe is gone with the last byte
+        ::close(sv[0]);
+        ::close(sv[1]);
+    }
+
     // A READ's file slice on a socket: its bytes, and zeros for what the file lost after
     // the reply promised it (a truncate racing the READ), so the record stays whole.
     // Encoded into chunks, the opaque's length and padding surround the external bytes.
