@@ -27,8 +27,9 @@ NfsServer::~NfsServer() = default;
 
 void NfsServer::start()
 {
-    // sendfile(2) has no MSG_NOSIGNAL: a READ sent to a client that has gone would raise
-    // SIGPIPE and end the process. Blocked on this (the server's) thread, it stays pending.
+    // splice(2) and sendfile(2) have no MSG_NOSIGNAL: a READ sent to a client that has
+    // gone would raise SIGPIPE and end the process. Blocked on this (the server's) thread,
+    // it stays pending.
     sigset_t pipe;
     sigemptyset(&pipe);
     sigaddset(&pipe, SIGPIPE);
