@@ -309,6 +309,15 @@ bool BlockFetcher::joinLocked(std::unique_lock<std::mutex> &lock, const QByteArr
     return true;
 }
 
+std::vector<BlockFetcher::Waiter> BlockFetcher::takeWaitersLocked(InFlight &entry)
+{
+    std::vector<Waiter> waiters = std::exchange(entry.waiters, {});
+    if (entry.prefetch)
+        --prefetches_;
+    entry.prefetch = false;
+    return waiters;
+}
+
 bool BlockFetcher::finish(const Entry &entry, const QByteArray &k, FsResult<QByteArray> result,
                           bool keep)
 {
@@ -316,11 +325,7 @@ bool BlockFetcher::finish(const Entry &entry, const QByteArray &k, FsResult<QByt
     bool storing = keep && result.ok() && c_.store;
     {
         std::lock_guard lock(mutex_);
-        waiters = std::move(entry->waiters);
-        entry->waiters.clear();
-        if (entry->prefetch)
-            --prefetches_;
-        entry->prefetch = false;
+        waiters = takeWaitersLocked(*entry);
         storing = storing && !entry->detached;
         if (storing) {
             entry->ready = true;
@@ -344,11 +349,7 @@ void BlockFetcher::finishStored(const Entry &entry, const QByteArray &k, const F
     std::vector<Waiter> waiters;
     {
         std::lock_guard lock(mutex_);
-        waiters = std::move(entry->waiters);
-        entry->waiters.clear();
-        if (entry->prefetch)
-            --prefetches_;
-        entry->prefetch = false;
+        waiters = takeWaitersLocked(*entry);
         entry->stored = true;
         // Later readers find it in the store.
         auto it = inFlight_.find(k);

@@ -155,6 +155,9 @@ private:
     // Hands the result to the waiters; true when the block is to be stored (then it stays
     // findable in flight until storeOnPool() has stored it).
     bool finish(const Entry &entry, const QByteArray &k, FsResult<QByteArray> result, bool keep);
+    // With mutex_ held: the fetch is over for its waiters (handed back) and, when it was
+    // a prefetch, for the prefetch count.
+    std::vector<Waiter> takeWaitersLocked(InFlight &entry);
     // A block committed to the store as `whole` (a pinned slice of all of it): out of
     // flight, its waiters served from it.
     void finishStored(const Entry &entry, const QByteArray &k, const FsFileSlice &whole);

@@ -2,6 +2,7 @@
 // mod_dav_fs on a loopback port): uploads land byte for byte, warm re-reads send no GET,
 // metadata storms send one PROPFIND, If-Match conflicts keep both versions, queued
 // uploads survive a restart of the cache and wait out a server that is down.
+#include "AwaitDone.h"
 #include "ApacheDavServer.h"
 #include "CachingFileSystem.h"
 #include "RandomBytes.h"
@@ -21,31 +22,20 @@ using namespace std::chrono_literals;
 
 namespace {
 
-template <class T, class Op>
-FsResult<T> await(Op &&op)
-{
-    auto promise = std::make_shared<std::promise<FsResult<T>>>();
-    auto future = promise->get_future();
-    op([promise](FsResult<T> r) { promise->set_value(std::move(r)); });
-    if (future.wait_for(120s) != std::future_status::ready)
-        qFatal("a cache call never called done");
-    return future.get();
-}
-
 struct Fs {
     FileSystem &fs;
     FsResult<FsAttr> getattr(const QByteArray &p)
     {
-        return await<FsAttr>([&](auto d) { fs.getattr(p, d); });
+        return awaitDone<FsAttr>([&](auto d) { fs.getattr(p, d); });
     }
     FsResult<FsReadResult> read(const QByteArray &p, uint64_t off, uint32_t n)
     {
-        return await<FsReadResult>([&](auto d) { fs.read(p, off, n, d); });
+        return awaitDone<FsReadResult>([&](auto d) { fs.read(p, off, n, d); });
     }
     // readToSend(), a slice's bytes read out of its file into `data`.
     FsResult<FsReadResult> readToSend(const QByteArray &p, uint64_t off, uint32_t n, bool &sliced)
     {
-        auto r = await<FsReadResult>([&](auto d) { fs.readToSend(p, off, n, d); });
+        auto r = awaitDone<FsReadResult>([&](auto d) { fs.readToSend(p, off, n, d); });
         sliced = r && r->slice;
         if (sliced) {
             r->data = QByteArray(qsizetype(r->slice->length), Qt::Uninitialized);
@@ -58,21 +48,21 @@ struct Fs {
     }
     FsResult<FsWriteResult> write(const QByteArray &p, uint64_t off, const QByteArray &data)
     {
-        return await<FsWriteResult>(
+        return awaitDone<FsWriteResult>(
             [&](auto d) { fs.write(p, off, data, FsStability::Unstable, d); });
     }
     FsResult<FsAttr> commit(const QByteArray &p)
     {
-        return await<FsAttr>([&](auto d) { fs.commit(p, d); });
+        return awaitDone<FsAttr>([&](auto d) { fs.commit(p, d); });
     }
     FsResult<FsCreated> create(const QByteArray &dir, const QByteArray &name)
     {
-        return await<FsCreated>(
+        return awaitDone<FsCreated>(
             [&](auto d) { fs.create(dir, name, FsCreateMode::Guarded, {}, {}, d); });
     }
     FsResult<FsRenamed> rename(const QByteArray &from, const QByteArray &to)
     {
-        return await<FsRenamed>([&](auto d) { fs.rename({}, from, {}, to, d); });
+        return awaitDone<FsRenamed>([&](auto d) { fs.rename({}, from, {}, to, d); });
     }
     QByteArray readAll(const QByteArray &p)
     {

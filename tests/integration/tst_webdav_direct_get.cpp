@@ -193,6 +193,22 @@ struct RecordingSink final : FsByteSink {
     }
 };
 
+// Ranges of `content`, except that the first answer breaks off inside its body (a
+// backend dying mid-transfer) and closes the connection.
+ScriptedHttpServer::Handler brokenFirstAnswer(QByteArray content)
+{
+    return [content](int fd, const ScriptedHttpServer::Request &r) {
+        const auto [first, last] = ScriptedHttpServer::range(r.head);
+        const QByteArray answer = ScriptedHttpServer::answer206(content.mid(first, last - first + 1),
+                                                                first, content.size());
+        if (r.number == 1) {
+            ScriptedHttpServer::write(fd, answer.left(answer.size() / 2));
+            return false;
+        }
+        return ScriptedHttpServer::write(fd, answer);
+    };
+}
+
 // readInto(); "not streamed" when the provider declined.
 FsResult<FsReadResult> readIntoSink(FileSystem &fs, const QByteArray &path, uint64_t offset,
                                     uint32_t count, std::shared_ptr<FsByteSink> sink)
@@ -492,16 +508,7 @@ void TestWebDavDirectGet::providerFallsBackToQnamAfterABrokenBody()
     // The first answer breaks off inside the body (a backend dying mid-transfer): the
     // same read goes again through QNAM and returns the right bytes.
     const QByteArray content = randomBytes(1 << 20, 5);
-    ScriptedHttpServer server([&](int fd, const ScriptedHttpServer::Request &r) {
-        const auto [first, last] = ScriptedHttpServer::range(r.head);
-        const QByteArray answer = ScriptedHttpServer::answer206(content.mid(first, last - first + 1),
-                                                                first, content.size());
-        if (r.number == 1) {
-            ScriptedHttpServer::write(fd, answer.left(answer.size() / 2));
-            return false;
-        }
-        return ScriptedHttpServer::write(fd, answer);
-    });
+    ScriptedHttpServer server(brokenFirstAnswer(content));
     WebDavOptions options;
     options.url = QUrl(QStringLiteral("http://127.0.0.1:%1/dav/").arg(server.port()));
     WebDavFileSystem provider(options); // anonymous: direct from the first request
@@ -590,16 +597,7 @@ void TestWebDavDirectGet::streamedBodiesGoToTheSink()
 void TestWebDavDirectGet::providerStreamStartsOverAfterABrokenBody()
 {
     const QByteArray content = randomBytes(1 << 20, 7);
-    ScriptedHttpServer server([&](int fd, const ScriptedHttpServer::Request &r) {
-        const auto [first, last] = ScriptedHttpServer::range(r.head);
-        const QByteArray answer = ScriptedHttpServer::answer206(content.mid(first, last - first + 1),
-                                                                first, content.size());
-        if (r.number == 1) {
-            ScriptedHttpServer::write(fd, answer.left(answer.size() / 2));
-            return false;
-        }
-        return ScriptedHttpServer::write(fd, answer);
-    });
+    ScriptedHttpServer server(brokenFirstAnswer(content));
     WebDavOptions options;
     options.url = QUrl(QStringLiteral("http://127.0.0.1:%1/dav/").arg(server.port()));
     WebDavFileSystem provider(options);

@@ -3,6 +3,7 @@
 // plain words, gone once uploaded; capped for very long queues. Around CacheTestRemote
 // (the local provider posing as a remote store), in its SFTP-like mode where uploads go
 // through the cache's WRITE loop, one MiB per call, so progress moves in steps.
+#include "AwaitDone.h"
 #include "CacheTestRemote.h"
 #include "CachingFileSystem.h"
 
@@ -19,29 +20,18 @@ using namespace std::chrono_literals;
 
 namespace {
 
-template <class T, class Start>
-FsResult<T> await(Start &&start)
-{
-    auto promise = std::make_shared<std::promise<FsResult<T>>>();
-    auto future = promise->get_future();
-    start(FsDone<T>([promise](FsResult<T> r) { promise->set_value(std::move(r)); }));
-    if (future.wait_for(60s) != std::future_status::ready)
-        qFatal("a cache call never called done");
-    return future.get();
-}
-
 // Creates `name` at the root and writes `data` through the cache in 1 MiB WRITEs + COMMIT.
 bool writeFile(FileSystem &fs, const QByteArray &name, const QByteArray &data)
 {
-    auto c = await<FsCreated>([&](auto d) { fs.create({}, name, FsCreateMode::Guarded, {}, {}, std::move(d)); });
+    auto c = awaitDone<FsCreated>([&](auto d) { fs.create({}, name, FsCreateMode::Guarded, {}, {}, std::move(d)); });
     if (!c)
         return false;
     for (qsizetype off = 0; off < data.size(); off += 1 << 20)
-        if (!await<FsWriteResult>([&](auto d) {
+        if (!awaitDone<FsWriteResult>([&](auto d) {
                 fs.write(name, uint64_t(off), data.mid(off, 1 << 20), FsStability::Unstable, std::move(d));
             }))
             return false;
-    return await<FsAttr>([&](auto d) { fs.commit(name, std::move(d)); }).ok();
+    return awaitDone<FsAttr>([&](auto d) { fs.commit(name, std::move(d)); }).ok();
 }
 
 std::optional<UploadStatus> statusOf(CachingFileSystem &fs, const QByteArray &path)

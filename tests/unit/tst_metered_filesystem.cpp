@@ -1,29 +1,15 @@
 // MeteredFileSystem (the GUI's throughput counter around a mount's provider): reads and
 // writes are counted, and a READ to be sent passes on as one, so the mount keeps the
 // inner provider's slices (sendfile) instead of copying every byte through memory.
+#include "AwaitDone.h"
 #include "LocalFileSystem.h"
 #include "mount/MeteredFileSystem.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include <future>
-
 using namespace loft;
-using namespace std::chrono_literals;
-
-namespace {
-template <class T, class Op>
-FsResult<T> await(Op &&op)
-{
-    auto promise = std::make_shared<std::promise<FsResult<T>>>();
-    auto future = promise->get_future();
-    op([promise](FsResult<T> r) { promise->set_value(std::move(r)); });
-    if (future.wait_for(30s) != std::future_status::ready)
-        qFatal("a call never called done");
-    return future.get();
-}
-} // namespace
+using loft::test::awaitDone;
 
 class TestMeteredFileSystem : public QObject {
     Q_OBJECT
@@ -39,11 +25,11 @@ private slots:
         file.close();
         MeteredFileSystem fs(std::make_shared<LocalFileSystem>(dir.path(), false));
 
-        auto r = await<FsReadResult>([&](auto d) { fs.read("big.bin", 0, 1000, d); });
+        auto r = awaitDone<FsReadResult>([&](auto d) { fs.read("big.bin", 0, 1000, d); });
         QVERIFY(r && r->data == data.left(1000));
         QCOMPARE(fs.bytesRead(), quint64(1000));
 
-        r = await<FsReadResult>([&](auto d) { fs.readToSend("big.bin", 0, 1 << 20, d); });
+        r = awaitDone<FsReadResult>([&](auto d) { fs.readToSend("big.bin", 0, 1 << 20, d); });
         QVERIFY(r);
 #ifdef __linux__
         QVERIFY(r->slice); // the local provider's slice, not a copy
@@ -54,7 +40,7 @@ private slots:
 #endif
         QCOMPARE(fs.bytesRead(), quint64(1000 + (1 << 20)));
 
-        auto w = await<FsWriteResult>(
+        auto w = awaitDone<FsWriteResult>(
             [&](auto d) { fs.write("big.bin", 0, "abc", FsStability::FileSync, d); });
         QVERIFY(w);
         QCOMPARE(fs.bytesWritten(), quint64(3));
