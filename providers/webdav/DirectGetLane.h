@@ -5,8 +5,8 @@
 // provider's thread (perf on bench/webdav-read.sh: a third of Loft's CPU time per byte
 // read went there). Here one worker reads the body straight into the buffer the caller
 // keeps: one copy, one thread, no event-loop hops per chunk. A streaming job (onBody)
-// has no such buffer: the body passes through one buffer of the connection's into the
-// caller's sink as it arrives (the block cache writes it into its file).
+// has no such buffer: the body is gathered in one buffer of the connection's and handed to
+// the caller's sink a block at a time (the block cache writes it into its file).
 //
 // Narrow on purpose. WebDavClient hands a request here only when it is a ranged GET to
 // the configured origin over http:// with no credential or a Basic one the server is
@@ -41,9 +41,10 @@ struct DirectGetJob {
     uint64_t sliceLength = 0;
     qint64 maxBody = 0;
     std::chrono::milliseconds timeout{30000};
-    // When set, the body (the slice of it that is kept) goes to onBody as it arrives,
-    // through a buffer of the connection's, after onHead accepted the answer's head; not
-    // into DirectGetOutcome::body. Either returning false ends the job Refused.
+    // When set, the body (the slice of it that is kept) goes to onBody as it arrives, in
+    // pieces of DirectGetLane::kStreamPiece bytes (the last one shorter) gathered in a
+    // buffer of the connection's, after onHead accepted the answer's head; not into
+    // DirectGetOutcome::body. Either returning false ends the job Refused.
     std::function<bool(int status, const QList<QPair<QByteArray, QByteArray>> &headers)> onHead;
     std::function<bool(const char *data, size_t size)> onBody;
 };
@@ -71,6 +72,12 @@ struct DirectGetOutcome {
 class DirectGetLane {
 public:
     using Done = std::function<void(DirectGetOutcome)>;
+
+    // A streamed body reaches onBody in pieces of this size: one cache block. Each piece
+    // then goes into the page cache in one write, stored as one large folio (measured on
+    // ext4 against pieces of whatever size each receive brought: +11% throughput with
+    // 256 KiB pieces, +12.5% with 1 MiB, and 9-12% less CPU).
+    static constexpr size_t kStreamPiece = 1u << 20;
 
     explicit DirectGetLane(int connections);
     ~DirectGetLane();

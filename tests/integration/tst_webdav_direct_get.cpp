@@ -524,12 +524,12 @@ void TestWebDavDirectGet::providerFallsBackToQnamAfterABrokenBody()
     QCOMPARE(provider.directAnswers(), quint64(1));
 }
 
-// Streaming jobs: the body reaches onBody in pieces no larger than the connection's
-// buffer, never in the outcome; a 200 is cut to the slice on the way; a head the reader
+// Streaming jobs: the body reaches onBody in whole pieces of kStreamPiece bytes (the last
+// one shorter), however the bytes arrived, never in the outcome; a 200 is cut to the slice on the way; a head the reader
 // refuses, or a body it stops, ends the job Refused and the connection with it.
 void TestWebDavDirectGet::streamedBodiesGoToTheSink()
 {
-    const QByteArray content = randomBytes(1 << 20, 6);
+    const QByteArray content = randomBytes(3 << 20, 6);
     ScriptedHttpServer server([&](int fd, const ScriptedHttpServer::Request &r) {
         const auto [first, last] = ScriptedHttpServer::range(r.head);
         if (r.number == 2) // no range support: the whole content
@@ -541,39 +541,39 @@ void TestWebDavDirectGet::streamedBodiesGoToTheSink()
     });
     DirectGetLane lane(1);
     QByteArray got;
-    int pieces = 0;
-    size_t largest = 0;
+    std::vector<size_t> pieces;
     int headStatus = 0;
     bool refuseHead = false;
     qsizetype stopAt = -1;
     auto streaming = [&](qint64 first, qint64 last) {
         DirectGetJob j = job(server.port(), first, last);
         got.clear();
-        pieces = 0;
+        pieces.clear();
         j.onHead = [&](int status, const QList<QPair<QByteArray, QByteArray>> &) {
             headStatus = status;
             return !refuseHead;
         };
         j.onBody = [&](const char *data, size_t size) {
-            ++pieces;
-            largest = std::max(largest, size);
+            pieces.push_back(size);
             got.append(data, qsizetype(size));
             return stopAt < 0 || got.size() < stopAt;
         };
         return j;
     };
-    DirectGetOutcome o = runJob(lane, streaming(1000, 1000 + 900000 - 1));
+    constexpr size_t piece = DirectGetLane::kStreamPiece;
+    const qsizetype length = qsizetype(2 * piece + 900000);
+    DirectGetOutcome o = runJob(lane, streaming(1000, 1000 + length - 1));
     QCOMPARE(int(o.kind), int(Kind::Answered));
     QVERIFY(o.streamed);
     QVERIFY(o.body.isEmpty());
     QCOMPARE(headStatus, 206);
-    QVERIFY(got == content.mid(1000, 900000));
-    QVERIFY(pieces >= 4);
-    QVERIFY(largest <= 256 * 1024); // through the connection's buffer
+    QVERIFY(got == content.mid(1000, length));
+    QCOMPARE(pieces, (std::vector<size_t>{piece, piece, 900000}));
     o = runJob(lane, streaming(5000, 5000 + 300000 - 1)); // answered 200
     QCOMPARE(int(o.kind), int(Kind::Answered));
     QVERIFY(o.sliced && o.streamed);
     QVERIFY(got == content.mid(5000, 300000));
+    QCOMPARE(pieces, std::vector<size_t>{300000});
     QCOMPARE(server.connections(), 1); // the 200's rest is not read: that one closes it
     refuseHead = true;
     o = runJob(lane, streaming(0, 99));
@@ -581,9 +581,9 @@ void TestWebDavDirectGet::streamedBodiesGoToTheSink()
     QVERIFY(got.isEmpty());
     refuseHead = false;
     stopAt = 1;
-    o = runJob(lane, streaming(0, 599999));
+    o = runJob(lane, streaming(0, length - 1));
     QCOMPARE(int(o.kind), int(Kind::Refused));
-    QVERIFY(got.size() >= 1 && got.size() < 600000);
+    QCOMPARE(got.size(), qsizetype(piece)); // no piece after the refused one
     stopAt = -1;
     o = runJob(lane, streaming(0, 99));
     QCOMPARE(int(o.kind), int(Kind::Answered));
