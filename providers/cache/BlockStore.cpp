@@ -10,6 +10,8 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 
 namespace loft::cache {
@@ -262,7 +264,16 @@ bool BlockStore::open(const QString &dir, uint64_t limitBytes, QString *error)
 
 void BlockStore::close()
 {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    stopChecksummer(lock);
+    // What the checksummer left is done now: those blocks are kept across the restart.
+    while (!unchecked_.empty()) {
+        const Unchecked item = unchecked_.front();
+        unchecked_.pop_front();
+        lock.unlock();
+        checksum(item);
+        lock.lock();
+    }
     if (!journal_.isOpen())
         return;
     compactLocked();
@@ -378,7 +389,7 @@ void BlockStore::compactLocked()
     for (const File &f : std::as_const(files_)) {
         records.append(RecordWriter('F').u64(f.id).bytes(f.validator).bytes(f.path).data());
         for (auto b = f.blocks.cbegin(); b != f.blocks.cend(); ++b)
-            if (b->present)
+            if (b->present && !b->crcPending) // the checksummer records the others
                 records.append(RecordWriter('B')
                                    .u64(f.id)
                                    .u32(b.key())
@@ -477,7 +488,7 @@ std::optional<QByteArray> BlockStore::read(const QByteArray &path, const QByteAr
     auto b = f->blocks.find(block);
     // Evicted (hole punched), replaced or invalidated while we read: what we read cannot
     // be trusted.
-    if (f->stale || b == f->blocks.end() || !b->present || b->crc != snapshot.crc)
+    if (f->stale || b == f->blocks.end() || !b->present || b->stored != snapshot.stored)
         return std::nullopt;
     if (!good) {
         std::vector<Victim> victims;
@@ -565,7 +576,7 @@ BlockStore::Verification BlockStore::verifyAll()
         std::lock_guard lock(mutex_);
         for (const File &f : std::as_const(files_))
             for (auto b = f.blocks.cbegin(); b != f.blocks.cend(); ++b)
-                if (b->present)
+                if (b->present && !b->crcPending) // no CRC yet to check against
                     items.push_back({f.id, f.path, b.key(), *b});
     }
     Verification v;
@@ -587,7 +598,7 @@ BlockStore::Verification BlockStore::verifyAll()
         if (f == files_.end())
             continue; // dropped meanwhile
         auto b = f->blocks.find(item.block);
-        if (b == f->blocks.end() || !b->present || b->crc != item.b.crc)
+        if (b == f->blocks.end() || !b->present || b->stored != item.b.stored)
             continue; // replaced or evicted meanwhile
         ++v.bad;
         v.badBlocks << QString::fromUtf8(item.path) + QLatin1Char('#') + QString::number(item.block);
@@ -688,16 +699,134 @@ void BlockStore::releaseLocked(uint64_t id, uint32_t block)
     punch(victims);
 }
 
-void BlockStore::presentLocked(uint64_t id, uint32_t block, Block &b, uint32_t crc)
+void BlockStore::presentLocked(uint64_t id, uint32_t block, Block &b, uint32_t crc, bool crcKnown)
 {
     --files_[id].reservations;
     b.crc = crc;
     b.present = true;
     b.verified = true;
+    b.stored = ++storedCount_;
     b.tick = nextTickLocked();
     lru_.emplace(b.tick, std::make_pair(id, block));
     ++blockCount_;
-    appendLocked(RecordWriter('B').u64(id).u32(block).u32(b.length).u32(crc).u64(b.tick).data());
+    if (crcKnown) {
+        b.crcPending = false;
+        appendLocked(RecordWriter('B').u64(id).u32(block).u32(b.length).u32(crc).u64(b.tick).data());
+        return;
+    }
+    b.crcPending = true;
+    unchecked_.push_back({id, block, b.stored});
+    lastUnchecked_ = std::chrono::steady_clock::now();
+    if (!checksummer_.joinable())
+        checksummer_ = std::thread([this] { checksumLoop(); });
+    checksumWake_.notify_one();
+}
+
+void BlockStore::checksumLoop()
+{
+#ifdef __linux__
+    // Only time no one else wants: the CPU a cold read needs goes to the read.
+    sched_param idle{};
+    ::pthread_setschedparam(::pthread_self(), SCHED_IDLE, &idle);
+    ::pthread_setname_np(::pthread_self(), "loft-checksum");
+#endif
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        checksumWake_.wait(lock, [this] { return checksummerStop_ || !unchecked_.empty(); });
+        // Not while blocks keep coming: the reads streaming them want all the CPU (and the
+        // memory bandwidth) there is.
+        while (!checksummerStop_ && std::chrono::steady_clock::now() < lastUnchecked_ + checksumQuiet_)
+            checksumWake_.wait_until(lock, lastUnchecked_ + checksumQuiet_);
+        if (checksummerStop_)
+            return;
+        const Unchecked item = unchecked_.front();
+        unchecked_.pop_front();
+        ++checking_;
+        lock.unlock();
+        checksum(item);
+        lock.lock();
+        --checking_;
+        checksumDone_.notify_all();
+    }
+}
+
+// Called without the lock.
+void BlockStore::checksum(const Unchecked &item)
+{
+    uint32_t length = 0;
+    int fd = -1;
+    {
+        std::lock_guard lock(mutex_);
+        auto f = files_.find(item.id);
+        if (f == files_.end())
+            return;
+        auto b = f->blocks.constFind(item.block);
+        if (b == f->blocks.cend() || !b->present || !b->crcPending || b->stored != item.stored)
+            return; // evicted or replaced meanwhile
+        length = b->length;
+        // Opened under the lock: the file cannot be dropped and re-created meanwhile.
+        fd = ::open(QFile::encodeName(dataPath(item.id)).constData(), O_RDONLY | O_CLOEXEC);
+    }
+    uint32_t crc = 0;
+    bool good = fd >= 0;
+    if (good) {
+        static thread_local QByteArray buffer;
+        if (buffer.size() < qsizetype(kBlockSize))
+            buffer.resize(qsizetype(kBlockSize));
+        good = preadFull(fd, buffer.data(), length, off_t(item.block) * kBlockSize) == ssize_t(length);
+        if (good)
+            crc = crc32c(buffer.constData(), length);
+        ::close(fd);
+    }
+    std::lock_guard lock(mutex_);
+    auto f = files_.find(item.id);
+    if (f == files_.end())
+        return;
+    auto b = f->blocks.find(item.block);
+    if (b == f->blocks.end() || !b->present || !b->crcPending || b->stored != item.stored)
+        return; // evicted or replaced while we read: what we read may be the hole
+    if (!good) { // unreadable: it cannot be kept
+        std::vector<Victim> victims;
+        evictBlockLocked(*f, item.block, victims);
+        punch(victims);
+        return;
+    }
+    b->crc = crc;
+    b->crcPending = false;
+    if (journal_.isOpen())
+        appendLocked(RecordWriter('B').u64(item.id).u32(item.block).u32(b->length).u32(crc).u64(b->tick).data());
+}
+
+void BlockStore::stopChecksummer(std::unique_lock<std::mutex> &lock)
+{
+    if (!checksummer_.joinable())
+        return;
+    checksummerStop_ = true;
+    checksumWake_.notify_all();
+    std::thread worker = std::move(checksummer_);
+    lock.unlock();
+    worker.join();
+    lock.lock();
+    checksummerStop_ = false;
+}
+
+void BlockStore::setChecksumQuiet(std::chrono::milliseconds quiet)
+{
+    std::lock_guard lock(mutex_);
+    checksumQuiet_ = quiet;
+    checksumWake_.notify_all();
+}
+
+size_t BlockStore::uncheckedBlocks() const
+{
+    std::lock_guard lock(mutex_);
+    return unchecked_.size() + checking_;
+}
+
+bool BlockStore::awaitChecksums(std::chrono::milliseconds timeout)
+{
+    std::unique_lock lock(mutex_);
+    return checksumDone_.wait_for(lock, timeout, [this] { return unchecked_.empty() && checking_ == 0; });
 }
 
 bool BlockStore::restoreLimitLocked(uint64_t id, uint32_t block)
@@ -797,10 +926,47 @@ bool BlockStore::append(Reservation &r, const char *data, uint32_t size)
     return true;
 }
 
+bool BlockStore::appendFromPipe(Reservation &r, int pipeFd, uint32_t size)
+{
+#ifdef __linux__
+    if (size > r.length - r.written)
+        return false;
+    off_t at = off_t(r.block) * kBlockSize + off_t(r.written);
+    uint32_t left = size;
+    while (left > 0) {
+        const ssize_t n = ::splice(pipeFd, nullptr, r.fd, &at, left, SPLICE_F_MOVE);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EINVAL)
+            break; // a file system that cannot splice into files: copied below
+        if (n <= 0)
+            return false;
+        left -= uint32_t(n);
+    }
+    char buffer[64 * 1024];
+    while (left > 0) {
+        const ssize_t n = ::read(pipeFd, buffer, std::min<size_t>(left, sizeof buffer));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || !pwriteFull(r.fd, buffer, size_t(n), at))
+            return false;
+        at += n;
+        left -= uint32_t(n);
+    }
+    r.written += size;
+    r.crcKnown = false; // the checksummer reads them back from the file
+    return true;
+#else
+    Q_UNUSED(r) Q_UNUSED(pipeFd) Q_UNUSED(size)
+    return false;
+#endif
+}
+
 void BlockStore::rewind(Reservation &r)
 {
     r.written = 0;
     r.crc = 0;
+    r.crcKnown = true;
 }
 
 QByteArray BlockStore::readBack(const Reservation &r)
@@ -817,7 +983,7 @@ std::optional<FsFileSlice> BlockStore::commit(Reservation &r)
     Block *b = reservedLocked(r.id, r.block);
     if (!b || r.written != r.length || invalidatedSinceLocked(r.path, r.since))
         return std::nullopt; // the caller reads the bytes back, then abandon()s
-    presentLocked(r.id, r.block, *b, r.crc);
+    presentLocked(r.id, r.block, *b, r.crc, r.crcKnown);
     // Pinned before the limit is restored: evicted at once, its bytes stay for the slice.
     FsFileSlice whole = pinLocked(r.id, r.block, std::exchange(r.fd, -1), 0, b->length);
     restoreLimitLocked(r.id, r.block);

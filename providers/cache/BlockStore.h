@@ -58,6 +58,10 @@
 #include <QByteArray>
 #include <QHash>
 #include <QMap>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <thread>
 #include <QString>
 #include <QStringList>
 #include <cstdint>
@@ -135,15 +139,25 @@ public:
         int fd = -1;
         uint32_t written = 0; // bytes append()ed
         uint32_t crc = 0;     // their CRC-32C
+        bool crcKnown = true; // false once bytes came by appendFromPipe()
     };
     std::optional<Reservation> reserve(const QByteArray &path, const QByteArray &validator,
                                        uint32_t block, uint32_t length, uint64_t since);
     // The block's next bytes (no more than `length` in all); false when the disk failed.
     static bool append(Reservation &reservation, const char *data, uint32_t size);
+    // append() of `size` bytes waiting in the pipe `pipeFd`, spliced into the block's file
+    // (Linux): they are copied once, into the page cache, and never pass through memory
+    // here. Their CRC is left to the checksummer (below). False when they could not all be
+    // written; the pipe may then hold some of them.
+    static bool appendFromPipe(Reservation &reservation, int pipeFd, uint32_t size);
     static void rewind(Reservation &reservation);
     // The bytes written so far (for a refused commit's readers).
     static QByteArray readBack(const Reservation &reservation);
-    // Needs all `length` bytes written; see above.
+    // Needs all `length` bytes written; see above. A block whose CRC is not known yet is
+    // served at once but enters the index only when the checksummer has read its bytes
+    // back and computed it: a thread of the lowest priority (SCHED_IDLE), so a cold read
+    // does not wait for it; close() finishes what it left. A crash before that loses only
+    // the block (it is fetched again), never trusts unchecked bytes.
     std::optional<FsFileSlice> commit(Reservation &reservation);
     void abandon(Reservation &reservation);
 
@@ -168,6 +182,14 @@ public:
     void clear();
 
     Stats stats() const;
+    // Blocks whose CRC the checksummer has yet to compute (for tests).
+    size_t uncheckedBlocks() const;
+    // Waits until the checksummer has no block left, or `timeout` passed; true when none
+    // is left (for tests).
+    bool awaitChecksums(std::chrono::milliseconds timeout);
+    // How long the checksummer waits after the latest unchecked block before it starts
+    // (default 500 ms: not while a read is still streaming blocks in).
+    void setChecksumQuiet(std::chrono::milliseconds quiet);
 
     // Reads every present block and checks it against its CRC (blocks found bad are
     // evicted, as read() would). For tests and consistency checks after a crash.
@@ -186,6 +208,8 @@ private:
         uint64_t tick = 0;   // last use; key in lru_
         bool present = false; // false while reserved for a store in progress
         bool verified = false;
+        bool crcPending = false; // present, CRC not computed yet, not in the index yet
+        uint64_t stored = 0;     // when it became present in this run (0: from the index)
     };
     struct File {
         uint64_t id = 0;
@@ -217,8 +241,9 @@ private:
     Block *reservedLocked(uint64_t id, uint32_t block);
     // A reservation given up: its accounting undone, an emptied file dropped.
     void releaseLocked(uint64_t id, uint32_t block);
-    // A reserved block written: present, verified, youngest in the LRU order, journaled.
-    void presentLocked(uint64_t id, uint32_t block, Block &b, uint32_t crc);
+    // A reserved block written: present, verified, youngest in the LRU order, journaled
+    // (without `crcKnown`: handed to the checksummer, which journals it).
+    void presentLocked(uint64_t id, uint32_t block, Block &b, uint32_t crc, bool crcKnown = true);
     // Evicts back under the limit after a store; false when that evicted `block` itself.
     bool restoreLimitLocked(uint64_t id, uint32_t block);
     // A slice of bytes [offset, offset+length) of a block, pinned; owns `fd`.
@@ -234,6 +259,15 @@ private:
     uint64_t nextTickLocked() { return ++tick_; }
     // A present block was just used: it moves to the young end of the LRU order.
     void markUsedLocked(uint64_t id, uint32_t block, Block &b);
+    // The checksummer's thread, and one block's turn (on that thread or in close()).
+    struct Unchecked {
+        uint64_t id;
+        uint32_t block;
+        uint64_t stored;
+    };
+    void checksumLoop();
+    void checksum(const Unchecked &item);
+    void stopChecksummer(std::unique_lock<std::mutex> &lock);
     // Whether path (or a folder above it) was invalidated after generation `since`.
     bool invalidatedSinceLocked(const QByteArray &path, uint64_t since) const;
 
@@ -255,6 +289,15 @@ private:
     QHash<QByteArray, uint64_t> treeInvalidatedAt_; // folder -> generation
     bool anyStale_ = false;
     std::shared_ptr<Pins> pins_;
+    uint64_t storedCount_ = 0;
+    std::chrono::milliseconds checksumQuiet_{500};
+    std::chrono::steady_clock::time_point lastUnchecked_;
+    std::deque<Unchecked> unchecked_;
+    size_t checking_ = 0; // items taken off unchecked_ and not done yet
+    std::condition_variable checksumWake_;
+    std::condition_variable checksumDone_;
+    bool checksummerStop_ = false;
+    std::thread checksummer_;
 };
 
 } // namespace loft::cache

@@ -4,10 +4,12 @@
 
 #include <QDirIterator>
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <memory>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,6 +30,34 @@ QByteArray sliceBytes(const loft::FsFileSlice &slice)
     const ssize_t n = ::pread(slice.fd, back.data(), slice.length, off_t(slice.offset));
     return n == ssize_t(slice.length) ? back : QByteArray("<short pread>");
 }
+
+// A copy of the cache folder as it is on disk now: what a restart after a crash would find.
+void copyTree(const QString &from, const QString &to)
+{
+    QDirIterator it(from, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString source = it.next();
+        const QString target = to + source.mid(from.size());
+        QDir().mkpath(QFileInfo(target).path());
+        QFile::copy(source, target);
+    }
+}
+
+// A pipe holding `bytes`, as DirectGetLane hands a piece over.
+struct FilledPipe {
+    int fds[2] = {-1, -1};
+    explicit FilledPipe(const QByteArray &bytes)
+    {
+        if (::pipe(fds) != 0 || ::fcntl(fds[1], F_SETPIPE_SZ, int(B)) < int(B)
+            || ::write(fds[1], bytes.constData(), size_t(bytes.size())) != bytes.size())
+            qFatal("cannot fill a pipe");
+    }
+    ~FilledPipe()
+    {
+        ::close(fds[0]);
+        ::close(fds[1]);
+    }
+};
 
 uint64_t allocated(const QString &dir)
 {
@@ -285,6 +315,79 @@ private slots:
         QVERIFY(s.open(dir.path(), 4 * B, nullptr));
         QCOMPARE(*s.read("f", "v", 2), data); // read() checks the CRC after a restart
         QCOMPARE(s.verifyAll().bad, uint64_t(0));
+    }
+
+    // Bytes spliced in from a pipe: served at once after the commit, but indexed only when
+    // the checksummer has read them back and computed their CRC. A crash before that finds
+    // no such block (fetched again), never one with unchecked bytes; close() finishes the
+    // checksummer's work, so a clean restart keeps every block.
+    void pipedBlocksAreIndexedWhenChecksummed()
+    {
+        QTemporaryDir dir, crashedEarly, crashedLate;
+        QByteArray data = block('p');
+        data[3] = 'q';
+        data[B - 2] = 'r';
+        {
+            BlockStore s;
+            QVERIFY(s.open(dir.path(), 8 * B, nullptr));
+            s.setChecksumQuiet(std::chrono::hours(1)); // held back until the test says
+            auto r = s.reserve("f", "v", 1, B, s.generation());
+            QVERIFY(r);
+            {
+                FilledPipe first(data.left(B / 2)), second(data.mid(B / 2));
+                QVERIFY(BlockStore::appendFromPipe(*r, first.fds[0], B / 2));
+                QVERIFY(!BlockStore::appendFromPipe(*r, second.fds[0], B)); // past the block
+                QVERIFY(BlockStore::appendFromPipe(*r, second.fds[0], B / 2));
+            }
+            auto whole = s.commit(*r);
+            QVERIFY(whole);
+            QCOMPARE(sliceBytes(*whole), data);
+            whole.reset();
+            QCOMPARE(s.read("f", "v", 1).value_or("<miss>"), data); // served before its CRC is known
+            QCOMPARE(s.uncheckedBlocks(), size_t(1));
+            QCOMPARE(s.verifyAll().bad, uint64_t(0)); // nothing to check it against yet
+            copyTree(dir.path(), crashedEarly.path());
+
+            // One evicted before its turn: skipped, never indexed.
+            auto gone = s.reserve("g", "v", 0, B, s.generation());
+            QVERIFY(gone);
+            {
+                FilledPipe bytes(block('g'));
+                QVERIFY(BlockStore::appendFromPipe(*gone, bytes.fds[0], B));
+            }
+            QVERIFY(s.commit(*gone));
+            s.remove("g");
+            QCOMPARE(s.uncheckedBlocks(), size_t(2));
+            s.setChecksumQuiet(std::chrono::milliseconds(0));
+            QVERIFY(s.awaitChecksums(std::chrono::seconds(10)));
+            QCOMPARE(s.uncheckedBlocks(), size_t(0));
+            copyTree(dir.path(), crashedLate.path());
+
+            // One left to close().
+            s.setChecksumQuiet(std::chrono::hours(1));
+            auto last = s.reserve("h", "v", 0, 1000, s.generation());
+            QVERIFY(last);
+            {
+                FilledPipe bytes(block('h', 1000));
+                QVERIFY(BlockStore::appendFromPipe(*last, bytes.fds[0], 1000));
+            }
+            QVERIFY(s.commit(*last));
+            QCOMPARE(s.uncheckedBlocks(), size_t(1));
+        }
+        BlockStore early;
+        QVERIFY(early.open(crashedEarly.path(), 8 * B, nullptr));
+        QVERIFY(!early.has("f", "v", 1));
+        QCOMPARE(early.stats().usedBytes, uint64_t(0));
+        BlockStore late;
+        QVERIFY(late.open(crashedLate.path(), 8 * B, nullptr));
+        QCOMPARE(late.read("f", "v", 1).value_or("<miss>"), data); // read() checks the CRC after a restart
+        QVERIFY(!late.has("g", "v", 0));
+        BlockStore clean;
+        QVERIFY(clean.open(dir.path(), 8 * B, nullptr));
+        QCOMPARE(clean.read("f", "v", 1).value_or("<miss>"), data);
+        QCOMPARE(clean.read("h", "v", 0).value_or("<miss>"), block('h', 1000));
+        QCOMPARE(clean.verifyAll().bad, uint64_t(0));
+        QCOMPARE(clean.verifyAll().blocks, uint64_t(2));
     }
 
     // A file invalidated while its block streamed in: the commit is refused, the bytes can
