@@ -223,6 +223,17 @@ public:
     virtual bool begin(const FsAttr &attr) = 0;
     // The next bytes, in order. False stops the read (it ends with an error).
     virtual bool write(const char *data, size_t size) = 0;
+    // A sink that can take bytes straight out of a pipe says so: a provider that receives
+    // them from a socket may then splice them into a pipe and call writeFromPipe() for
+    // them, so that they never pass through user-space memory.
+    virtual bool takesPipes() const { return false; }
+    // The next `size` bytes, in order, waiting in the pipe `pipeFd`: the sink takes all of
+    // them, or returns false (the read then ends with an error, as with write()).
+    virtual bool writeFromPipe(int pipeFd, size_t size)
+    {
+        Q_UNUSED(pipeFd) Q_UNUSED(size)
+        return false;
+    }
 };
 
 // Paths are relative to the source's root, '/'-separated, with no leading slash and no

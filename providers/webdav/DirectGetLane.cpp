@@ -9,6 +9,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -54,6 +55,54 @@ ssize_t receive(int fd, char *to, size_t length, std::chrono::milliseconds timeo
         if (w == Wait::Failed)
             return -1;
     }
+}
+
+// Outcome of spliceIn(): bytes moved (0: the peer closed), or one of these.
+constexpr ssize_t kSpliceFailed = -1, kSpliceTimedOut = -2, kPipeFull = -3;
+
+// splice() of up to `length` bytes from the socket into the pipe, waiting up to `timeout`
+// for data. kPipeFull when the socket has bytes but the pipe takes no more (its slots hold
+// the socket's buffers as they came, and small ones fill it before its bytes do).
+ssize_t spliceIn(int fd, int pipeIn, size_t length, std::chrono::milliseconds timeout)
+{
+#ifdef __linux__
+    bool waited = false;
+    for (;;) {
+        const ssize_t n = ::splice(fd, nullptr, pipeIn, nullptr, length,
+                                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        if (n >= 0)
+            return n;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN)
+            return kSpliceFailed;
+        if (waited)
+            return kPipeFull; // poll() said the socket has bytes: the pipe is what is full
+        const Wait w = waitFor(fd, POLLIN, timeout);
+        if (w == Wait::TimedOut)
+            return kSpliceTimedOut;
+        if (w == Wait::Failed)
+            return kSpliceFailed;
+        waited = true;
+    }
+#else
+    Q_UNUSED(fd) Q_UNUSED(pipeIn) Q_UNUSED(length) Q_UNUSED(timeout)
+    return kSpliceFailed;
+#endif
+}
+
+bool writeAll(int fd, const char *data, size_t size)
+{
+    while (size > 0) {
+        const ssize_t n = ::write(fd, data, size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        data += n;
+        size -= size_t(n);
+    }
+    return true;
 }
 
 bool sendAll(int fd, QByteArrayView data, std::chrono::milliseconds timeout)
@@ -280,6 +329,35 @@ void DirectGetLane::closeConnection(Connection &c)
     if (fd >= 0)
         ::close(fd);
     c.reused = false;
+    closePipe(c); // it may hold bytes of the answer broken off
+}
+
+bool DirectGetLane::openPipe(Connection &c)
+{
+#ifdef __linux__
+    if (c.pipe[0] >= 0)
+        return true;
+    if (::pipe2(c.pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        c.pipe[0] = c.pipe[1] = -1;
+        return false;
+    }
+    // Room for a whole piece, or no pipe: a smaller one would cut every piece short.
+    if (::fcntl(c.pipe[1], F_SETPIPE_SZ, int(kStreamPiece)) < int(kStreamPiece)) {
+        closePipe(c);
+        return false;
+    }
+    return true;
+#else
+    Q_UNUSED(c)
+    return false;
+#endif
+}
+
+void DirectGetLane::closePipe(Connection &c)
+{
+    for (int &end : c.pipe)
+        if (end >= 0)
+            ::close(std::exchange(end, -1));
 }
 
 DirectGetOutcome DirectGetLane::run(Connection &c, const DirectGetJob &job)
@@ -381,9 +459,11 @@ DirectGetOutcome DirectGetLane::run(Connection &c, const DirectGetJob &job)
             return refused("the answer's head");
         }
         o.streamed = streaming;
+        // Pieces spliced through the connection's pipe, never copied into memory here.
+        const bool piped = streaming && job.onPipe && openPipe(c);
         if (!streaming)
             o.body = QByteArray(qsizetype(keepTo - keepFrom), Qt::Uninitialized);
-        if (streaming && c.streamBuffer.size() != qsizetype(kStreamPiece))
+        if (streaming && !piped && c.streamBuffer.size() != qsizetype(kStreamPiece))
             c.streamBuffer.resize(qsizetype(kStreamPiece));
 
         // Content bytes [pos, pos + n) arrived at `data`: keep their part in [keepFrom, keepTo).
@@ -392,6 +472,11 @@ DirectGetOutcome DirectGetLane::run(Connection &c, const DirectGetJob &job)
         // (and the rest at the end): its page-cache writes then come in large aligned
         // pieces, which the file system stores in large folios.
         qint64 gathered = 0;
+        // The gathered bytes to the sink. False when it refused them.
+        auto handOver = [&] {
+            const size_t n = size_t(std::exchange(gathered, 0));
+            return piped ? job.onPipe(c.pipe[0], n) : job.onBody(c.streamBuffer.constData(), n);
+        };
         // False when the sink refused the bytes.
         auto take = [&](const char *data, qint64 n) {
             const qint64 from = std::max(pos, keepFrom), to = std::min(pos + n, keepTo);
@@ -401,17 +486,19 @@ DirectGetOutcome DirectGetLane::run(Connection &c, const DirectGetJob &job)
                 return true;
             if (streaming) {
                 for (qint64 at = from; at < to;) {
-                    const qint64 m = std::min(to - at, c.streamBuffer.size() - gathered);
-                    char *into = c.streamBuffer.data() + gathered;
-                    if (kept + (at - from) != into)
-                        memmove(into, kept + (at - from), size_t(m));
+                    const qint64 m = std::min(to - at, qint64(kStreamPiece) - gathered);
+                    if (piped) {
+                        if (!writeAll(c.pipe[1], kept + (at - from), size_t(m)))
+                            return false;
+                    } else {
+                        char *into = c.streamBuffer.data() + gathered;
+                        if (kept + (at - from) != into)
+                            memmove(into, kept + (at - from), size_t(m));
+                    }
                     gathered += m;
                     at += m;
-                    if (gathered == c.streamBuffer.size() || at == keepTo) {
-                        if (!job.onBody(c.streamBuffer.constData(), size_t(gathered)))
-                            return false;
-                        gathered = 0;
-                    }
+                    if ((gathered == qint64(kStreamPiece) || at == keepTo) && !handOver())
+                        return false;
                 }
                 return true;
             }
@@ -426,6 +513,28 @@ DirectGetOutcome DirectGetLane::run(Connection &c, const DirectGetJob &job)
             return refused("the body");
         }
         while (pos < keepTo) {
+            if (piped && pos >= keepFrom) {
+                const ssize_t n = spliceIn(c.fd, c.pipe[1],
+                                           size_t(std::min(qint64(kStreamPiece) - gathered, keepTo - pos)),
+                                           job.timeout);
+                if (n == kPipeFull && gathered > 0 && handOver())
+                    continue;
+                if (n <= 0) {
+                    closeConnection(c);
+                    if (n == kSpliceTimedOut)
+                        return timedOut();
+                    if (n == kPipeFull)
+                        return refused("the body");
+                    return notHandled("the connection ended inside the body");
+                }
+                pos += n;
+                gathered += n;
+                if ((gathered == qint64(kStreamPiece) || pos == keepTo) && !handOver()) {
+                    closeConnection(c);
+                    return refused("the body");
+                }
+                continue;
+            }
             // Kept bytes go straight into place; skipped ones through the head buffer.
             char *to;
             qint64 room;

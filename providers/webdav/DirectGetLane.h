@@ -47,6 +47,9 @@ struct DirectGetJob {
     // DirectGetOutcome::body. Either returning false ends the job Refused.
     std::function<bool(int status, const QList<QPair<QByteArray, QByteArray>> &headers)> onHead;
     std::function<bool(const char *data, size_t size)> onBody;
+    // When set too, each piece goes to onPipe instead, spliced from the socket into a pipe
+    // of the connection's (Linux): `size` bytes wait there, and onPipe must take them all.
+    std::function<bool(int pipeFd, size_t size)> onPipe;
 };
 
 struct DirectGetOutcome {
@@ -101,10 +104,13 @@ private:
         bool reused = false; // served a job already: the server may have closed it since
         QByteArray buffer;   // the answer head (and skipped body bytes), kept between jobs
         QByteArray streamBuffer; // a streamed body passes through here (kept between jobs)
+        int pipe[2] = {-1, -1};  // or, for onPipe, through here (kept between jobs)
     };
     void work(size_t index);
     DirectGetOutcome run(Connection &c, const DirectGetJob &job);
     void closeConnection(Connection &c);
+    static bool openPipe(Connection &c);
+    static void closePipe(Connection &c);
 
     std::mutex mutex_;
     std::condition_variable wake_;

@@ -280,6 +280,7 @@ void WebDavClient::sendDirect(const CallPtr &call)
     job.timeout = config_.transferTimeout;
     job.onHead = req.streamHead;
     job.onBody = req.streamBody;
+    job.onPipe = req.streamBodyPipe;
     if (!lane_)
         lane_ = std::make_unique<DirectGetLane>(config_.directConnections);
     laneCalls_.insert(call.get(), call);

@@ -482,6 +482,11 @@ void WebDavFileSystem::getRange(const QByteArray &path, uint64_t offset, uint32_
             streamedBytes->fetch_add(size);
             return sink->write(data, size);
         };
+        if (sink->takesPipes())
+            req.streamBodyPipe = [sink, streamedBytes](int pipeFd, size_t size) {
+                streamedBytes->fetch_add(size);
+                return sink->writeFromPipe(pipeFd, size);
+            };
     }
     client_->send(std::move(req), [this, path, offset, count, sink, streamedBytes,
                                    done = std::move(done)](WebDavResponse r) {

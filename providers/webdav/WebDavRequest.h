@@ -39,6 +39,9 @@ struct WebDavRequest {
     // lane thread; a request broken off and sent again calls them again from the start.
     std::function<bool(int status, const QList<QPair<QByteArray, QByteArray>> &headers)> streamHead;
     std::function<bool(const char *data, size_t size)> streamBody;
+    // When set too, body bytes may come this way instead: `size` bytes waiting in a pipe
+    // (spliced from the socket), to be taken out of it in full (see FsByteSink).
+    std::function<bool(int pipeFd, size_t size)> streamBodyPipe;
 };
 
 struct WebDavResponse {

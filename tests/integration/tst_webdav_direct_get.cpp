@@ -259,6 +259,7 @@ private slots:
     // The provider
     void providerFallsBackToQnamAfterABrokenBody();
     void streamedBodiesGoToTheSink();
+    void streamedBodiesGoThroughThePipe();
     void providerStreamStartsOverAfterABrokenBody();
     void apacheReadsGoDirectAndExact();
     void apacheRedirectsAndNoRangeStayRight();
@@ -589,6 +590,70 @@ void TestWebDavDirectGet::streamedBodiesGoToTheSink()
     QCOMPARE(int(o.kind), int(Kind::Answered));
     QVERIFY(got == content.left(100));
     QCOMPARE(server.connections(), 4); // the 200 and each refusal closed theirs
+}
+
+// Streaming jobs with onPipe: each piece is spliced from the socket into the connection's
+// pipe and waits there, whole, for onPipe (onBody is never called); the early bytes that
+// came with the head go first. A reader that refuses a piece leaves it in the pipe: the
+// job ends Refused, and the next job's bytes are not mixed with the old ones.
+void TestWebDavDirectGet::streamedBodiesGoThroughThePipe()
+{
+    const QByteArray content = randomBytes(3 << 20, 8);
+    ScriptedHttpServer server([&](int fd, const ScriptedHttpServer::Request &r) {
+        const auto [first, last] = ScriptedHttpServer::range(r.head);
+        if (r.number == 2) // no range support: the whole content
+            return ScriptedHttpServer::write(fd, "HTTP/1.1 200 OK\r\nContent-Length: "
+                                                     + QByteArray::number(content.size())
+                                                     + "\r\n\r\n" + content);
+        return ScriptedHttpServer::write(
+            fd, ScriptedHttpServer::answer206(content.mid(first, last - first + 1), first, content.size()));
+    });
+    DirectGetLane lane(1);
+    QByteArray got;
+    std::vector<size_t> pieces;
+    bool refuse = false;
+    int bodyCalls = 0;
+    auto piped = [&](qint64 first, qint64 last) {
+        DirectGetJob j = job(server.port(), first, last);
+        got.clear();
+        pieces.clear();
+        j.onHead = [](int, const QList<QPair<QByteArray, QByteArray>> &) { return true; };
+        j.onBody = [&](const char *, size_t) { return ++bodyCalls, false; };
+        j.onPipe = [&](int pipeFd, size_t size) {
+            if (refuse)
+                return false;
+            pieces.push_back(size);
+            const qsizetype at = got.size();
+            got.resize(at + qsizetype(size));
+            for (size_t done = 0; done < size;) {
+                const ssize_t n = ::read(pipeFd, got.data() + at + done, size - done);
+                if (n <= 0)
+                    return false; // fewer bytes in the pipe than promised
+                done += size_t(n);
+            }
+            return true;
+        };
+        return j;
+    };
+    constexpr size_t piece = DirectGetLane::kStreamPiece;
+    const qsizetype length = qsizetype(2 * piece + 900000);
+    DirectGetOutcome o = runJob(lane, piped(1000, 1000 + length - 1));
+    QCOMPARE(int(o.kind), int(Kind::Answered));
+    QVERIFY(o.streamed && o.body.isEmpty());
+    QVERIFY(got == content.mid(1000, length));
+    QCOMPARE(pieces, (std::vector<size_t>{piece, piece, 900000}));
+    o = runJob(lane, piped(5000, 5000 + 300000 - 1)); // answered 200, cut to the slice
+    QCOMPARE(int(o.kind), int(Kind::Answered));
+    QVERIFY(o.sliced && o.streamed);
+    QVERIFY(got == content.mid(5000, 300000));
+    refuse = true;
+    o = runJob(lane, piped(0, length - 1));
+    QCOMPARE(int(o.kind), int(Kind::Refused));
+    refuse = false;
+    o = runJob(lane, piped(2000000, 2000000 + 99999));
+    QCOMPARE(int(o.kind), int(Kind::Answered));
+    QVERIFY(got == content.mid(2000000, 100000)); // nothing left over from the refused one
+    QCOMPARE(bodyCalls, 0);
 }
 
 // The provider's readInto(): a stream broken off inside the body starts over through QNAM
