@@ -86,6 +86,31 @@ void punchBlock(const QString &path, uint32_t block)
     ::close(fd);
 }
 
+// Punches every block of the data file that holds bytes but is not in `kept`.
+template <typename Blocks>
+void punchUnindexed(const QString &path, const Blocks &kept)
+{
+#ifdef SEEK_DATA
+    const int fd = ::open(QFile::encodeName(path).constData(), O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    constexpr off_t size = BlockStore::kBlockSize;
+    for (off_t at = 0;;) {
+        const off_t data = ::lseek(fd, at, SEEK_DATA);
+        const off_t hole = data < 0 ? -1 : ::lseek(fd, data, SEEK_HOLE);
+        if (hole <= data)
+            break;
+        for (off_t b = data / size; b * size < hole; ++b)
+            if (!kept.contains(uint32_t(b)))
+                punchHole(fd, b * size, size);
+        at = hole;
+    }
+    ::close(fd);
+#else
+    Q_UNUSED(path) Q_UNUSED(kept)
+#endif
+}
+
 } // namespace
 
 struct BlockStore::Pins {
@@ -239,6 +264,11 @@ bool BlockStore::open(const QString &dir, uint64_t limitBytes, QString *error)
         }
         ++it;
     }
+    // Blocks a crash left out of the index (stores in progress, blocks awaiting their CRC)
+    // still hold their room in the data files: given back here, or the cache would grow
+    // past its limit uncounted, crash after crash.
+    for (const File &f : std::as_const(files_))
+        punchUnindexed(dataPath(f.id), f.blocks);
     // Rebuild the LRU order and the accounting; ticks are made unique again.
     std::multimap<uint64_t, std::pair<uint64_t, uint32_t>> order;
     for (auto &f : files_)
@@ -266,14 +296,17 @@ void BlockStore::close()
 {
     std::unique_lock lock(mutex_);
     stopChecksummer(lock);
-    // What the checksummer left is done now: those blocks are kept across the restart.
-    while (!unchecked_.empty()) {
+    // What the checksummer left is done now, so those blocks are kept across the restart;
+    // but a quit does not wait for more than this many (the rest are fetched again).
+    constexpr size_t kCheckedAtClose = 256;
+    for (size_t done = 0; done < kCheckedAtClose && !unchecked_.empty(); ++done) {
         const Unchecked item = unchecked_.front();
         unchecked_.pop_front();
         lock.unlock();
         checksum(item);
         lock.lock();
     }
+    unchecked_.clear();
     if (!journal_.isOpen())
         return;
     compactLocked();

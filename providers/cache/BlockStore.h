@@ -155,9 +155,10 @@ public:
     static QByteArray readBack(const Reservation &reservation);
     // Needs all `length` bytes written; see above. A block whose CRC is not known yet is
     // served at once but enters the index only when the checksummer has read its bytes
-    // back and computed it: a thread of the lowest priority (SCHED_IDLE), so a cold read
-    // does not wait for it; close() finishes what it left. A crash before that loses only
-    // the block (it is fetched again), never trusts unchecked bytes.
+    // back and computed it: a thread of the lowest priority (SCHED_IDLE) that starts once
+    // no unchecked block came for a while, so a cold read does not wait for it; close()
+    // finishes what it left (up to 256 blocks). A crash before that loses only the block
+    // (it is fetched again), never trusts unchecked bytes.
     std::optional<FsFileSlice> commit(Reservation &reservation);
     void abandon(Reservation &reservation);
 
