@@ -931,7 +931,15 @@ std::optional<BlockStore::Reservation> BlockStore::reserve(const QByteArray &pat
     r.length = length;
     r.path = path;
     r.since = since;
-    r.fd = ::open(QFile::encodeName(dataPath(r.id)).constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    r.dataFile = QFile::encodeName(dataPath(r.id));
+    return r;
+}
+
+bool BlockStore::openReserved(Reservation &r)
+{
+    if (r.fd >= 0)
+        return true;
+    r.fd = ::open(r.dataFile.constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 #ifdef __linux__
     // The block's extent allocated in one call: written page by page into a hole, ext4's
     // delayed allocation reserved space per page (measured: a tenth of Loft's CPU time in
@@ -939,19 +947,14 @@ std::optional<BlockStore::Reservation> BlockStore::reserve(const QByteArray &pat
     // The file's size grows to cover the block: ext4 punches no hole past the end of a
     // file, so an extent kept there would outlive an abandon().
     if (r.fd >= 0)
-        ::fallocate(r.fd, 0, off_t(block) * kBlockSize, off_t(length));
+        ::fallocate(r.fd, 0, off_t(r.block) * kBlockSize, off_t(r.length));
 #endif
-    if (r.fd < 0) {
-        std::lock_guard lock(mutex_);
-        releaseLocked(r.id, block);
-        return std::nullopt;
-    }
-    return r;
+    return r.fd >= 0;
 }
 
 bool BlockStore::append(Reservation &r, const char *data, uint32_t size)
 {
-    if (size > r.length - r.written
+    if (size > r.length - r.written || !openReserved(r)
         || !pwriteFull(r.fd, data, size, off_t(r.block) * kBlockSize + off_t(r.written)))
         return false;
     r.crc = crc32c(data, size, r.crc);
@@ -962,7 +965,7 @@ bool BlockStore::append(Reservation &r, const char *data, uint32_t size)
 bool BlockStore::appendFromPipe(Reservation &r, int pipeFd, uint32_t size)
 {
 #ifdef __linux__
-    if (size > r.length - r.written)
+    if (size > r.length - r.written || !openReserved(r))
         return false;
     off_t at = off_t(r.block) * kBlockSize + off_t(r.written);
     uint32_t left = size;

@@ -122,7 +122,8 @@ public:
     // Streamed stores: a block written into its data file by the caller as its bytes
     // arrive (a remote read streamed into the cache, see BlockFetcher). reserve() takes the
     // block's slot as store() does before it writes (eviction, the limit, pins, `since`)
-    // and opens the data file; nullopt when store() would refuse, or the block is here or
+    // (the data file is opened, and the block's room allocated, by the first append(): on
+    // the writer's thread); nullopt when store() would refuse, or the block is here or
     // being stored already. The caller append()s the block's `length` bytes (rewind()
     // starts over), then calls commit(), or abandon(). commit() answers
     // the block as a pinned slice of all its bytes (slices cut from it share the pin, so
@@ -136,7 +137,8 @@ public:
         uint32_t length = 0;
         QByteArray path;
         uint64_t since = 0;
-        int fd = -1;
+        QByteArray dataFile; // its file name
+        int fd = -1;          // opened by the first append()
         uint32_t written = 0; // bytes append()ed
         uint32_t crc = 0;     // their CRC-32C
         bool crcKnown = true; // false once bytes came by appendFromPipe()
@@ -232,6 +234,8 @@ private:
     struct PinHolder;
 
     QString dataPath(uint64_t id) const;
+    // The reservation's data file open (append()'s first step); false when it cannot be.
+    static bool openReserved(Reservation &reservation);
     // store()'s and reserve()'s first step: the block's slot reserved (`id` set), or
     // present or being stored already (with `crc`: the same bytes present), or refused.
     enum class SlotState { Reserved, Taken, Refused };
