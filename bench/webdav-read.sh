@@ -6,7 +6,8 @@
 #   curl        `curl -o /dev/null` of the file: one GET, the whole body on one connection
 #   loft cold   `loft serve webdav://...` with an empty cache folder, the file read over NFS
 #               by nfsbench (seqread, 1 MiB READs, 16 in flight): WebDAV provider + cache
-#               layer (ranged GETs of 1 MiB blocks, read-ahead) + NFS server
+#               layer (ranged GETs of 4-block runs, read-ahead, bodies spliced into
+#               the block files) + NFS server
 #   loft warm   the same file read again from the same server: served from the block cache
 # Apache's access log counts the requests each loft row cost (GETs and all others); the
 # warm row must cost zero GETs. The file sits in the server's page cache for every row (it

@@ -20,8 +20,11 @@
 // Each block carries a CRC-32C. The index is not fsync'd (the cache can always be
 // refetched): after a restart a block is checked against its CRC the first time it is
 // read, so data torn by a crash is refetched, never served. Blocks written or checked in
-// this run are trusted. Last-use ticks are kept in memory and written at compaction
-// (on open, close and when the journal grows), so the LRU order survives a clean restart.
+// this run are trusted. A block whose bytes were spliced in (appendFromPipe) gets its CRC
+// from the checksummer later, and its 'B' record only then (see commit()). open() punches
+// every block a data file holds that the index does not know (a crash left it there).
+// Last-use ticks are kept in memory and written at compaction (on open, close and when
+// the journal grows), so the LRU order survives a clean restart.
 //
 // A file's blocks are valid for one `validator` (the remote version): asking with another
 // drops them. `pinnedBytes` (staged files, owned elsewhere) count against the limit and
