@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -60,10 +61,21 @@ ssize_t receive(int fd, char *to, size_t length, std::chrono::milliseconds timeo
 // Outcome of spliceIn(): bytes moved (0: the peer closed), or one of these.
 constexpr ssize_t kSpliceFailed = -1, kSpliceTimedOut = -2, kPipeFull = -3;
 
+// The socket's receive low-water mark (SO_RCVLOWAT): poll() reports it readable only once
+// this many bytes are there (or the peer closed), so a thread waiting for a whole piece
+// wakes about once for it, not once per segment. `current` is the value set last.
+void setLowWater(int fd, int &current, int bytes)
+{
+    bytes = std::max(1, bytes);
+    if (bytes != current && ::setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes) == 0)
+        current = bytes;
+}
+
 // splice() of up to `length` bytes from the socket into the pipe, waiting up to `timeout`
-// for data. kPipeFull when the socket has bytes but the pipe takes no more (its slots hold
-// the socket's buffers as they came, and small ones fill it before its bytes do).
-ssize_t spliceIn(int fd, int pipeIn, size_t length, std::chrono::milliseconds timeout)
+// for data (for all `length` of them, when they are slow to come: see setLowWater).
+// kPipeFull when the socket has bytes but the pipe takes no more (its slots hold the
+// socket's buffers as they came, and small ones fill it before its bytes do).
+ssize_t spliceIn(int fd, int pipeIn, size_t length, std::chrono::milliseconds timeout, int &lowWater)
 {
 #ifdef __linux__
     bool waited = false;
@@ -78,7 +90,11 @@ ssize_t spliceIn(int fd, int pipeIn, size_t length, std::chrono::milliseconds ti
             return kSpliceFailed;
         if (waited)
             return kPipeFull; // poll() said the socket has bytes: the pipe is what is full
-        const Wait w = waitFor(fd, POLLIN, timeout);
+        setLowWater(fd, lowWater, int(std::min<size_t>(length, INT32_MAX)));
+        Wait w = waitFor(fd, POLLIN, timeout);
+        int queued = 0;
+        if (w == Wait::TimedOut && ::ioctl(fd, FIONREAD, &queued) == 0 && queued > 0)
+            w = Wait::Ready; // fewer bytes than asked for, but some: that is progress
         if (w == Wait::TimedOut)
             return kSpliceTimedOut;
         if (w == Wait::Failed)
@@ -86,7 +102,7 @@ ssize_t spliceIn(int fd, int pipeIn, size_t length, std::chrono::milliseconds ti
         waited = true;
     }
 #else
-    Q_UNUSED(fd) Q_UNUSED(pipeIn) Q_UNUSED(length) Q_UNUSED(timeout)
+    Q_UNUSED(fd) Q_UNUSED(pipeIn) Q_UNUSED(length) Q_UNUSED(timeout) Q_UNUSED(lowWater)
     return kSpliceFailed;
 #endif
 }
@@ -381,6 +397,7 @@ DirectGetOutcome DirectGetLane::run(Connection &c, const DirectGetJob &job)
             c.host = job.host;
             c.port = job.port;
             c.reused = false;
+            c.lowWater = 1;
         }
         const bool mayBeStale = c.reused;
         if (!sendAll(c.fd, job.head, job.timeout)) {
@@ -516,7 +533,7 @@ DirectGetOutcome DirectGetLane::run(Connection &c, const DirectGetJob &job)
             if (piped && pos >= keepFrom) {
                 const ssize_t n = spliceIn(c.fd, c.pipe[1],
                                            size_t(std::min(qint64(kStreamPiece) - gathered, keepTo - pos)),
-                                           job.timeout);
+                                           job.timeout, c.lowWater);
                 if (n == kPipeFull && gathered > 0 && handOver())
                     continue;
                 if (n <= 0) {
@@ -538,16 +555,15 @@ DirectGetOutcome DirectGetLane::run(Connection &c, const DirectGetJob &job)
             // Kept bytes go straight into place; skipped ones through the head buffer.
             char *to;
             qint64 room;
-            if (streaming) {
-                to = c.streamBuffer.data() + gathered;
-                room = std::min<qint64>(c.streamBuffer.size() - gathered,
-                                        pos >= keepFrom ? keepTo - pos : keepFrom - pos);
-            } else if (pos >= keepFrom) {
-                to = o.body.data() + (pos - keepFrom);
-                room = keepTo - pos;
-            } else {
+            if (pos < keepFrom) {
                 to = buffer.data();
                 room = std::min<qint64>(buffer.size(), keepFrom - pos);
+            } else if (streaming) {
+                to = c.streamBuffer.data() + gathered;
+                room = std::min<qint64>(c.streamBuffer.size() - gathered, keepTo - pos);
+            } else {
+                to = o.body.data() + (pos - keepFrom);
+                room = keepTo - pos;
             }
             const ssize_t n = receive(c.fd, to, size_t(room), job.timeout, late);
             if (n <= 0) {
@@ -562,10 +578,12 @@ DirectGetOutcome DirectGetLane::run(Connection &c, const DirectGetJob &job)
             }
         }
         // Reusable only when exactly the body was read and the server keeps it open.
-        if (overrun || pos != length || head.closes || head.http10)
+        if (overrun || pos != length || head.closes || head.http10) {
             closeConnection(c);
-        else
+        } else {
             c.reused = true;
+            setLowWater(c.fd, c.lowWater, 1); // the next answer's head comes in small
+        }
         return o;
     }
     return notHandled("the server closed the connection twice");

@@ -105,6 +105,7 @@ private:
         QByteArray buffer;   // the answer head (and skipped body bytes), kept between jobs
         QByteArray streamBuffer; // a streamed body passes through here (kept between jobs)
         int pipe[2] = {-1, -1};  // or, for onPipe, through here (kept between jobs)
+        int lowWater = 1;        // the socket's SO_RCVLOWAT
     };
     void work(size_t index);
     DirectGetOutcome run(Connection &c, const DirectGetJob &job);

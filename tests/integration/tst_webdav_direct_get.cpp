@@ -260,6 +260,7 @@ private slots:
     void providerFallsBackToQnamAfterABrokenBody();
     void streamedBodiesGoToTheSink();
     void streamedBodiesGoThroughThePipe();
+    void slowPipedBodiesAreProgressNotStalls();
     void providerStreamStartsOverAfterABrokenBody();
     void apacheReadsGoDirectAndExact();
     void apacheRedirectsAndNoRangeStayRight();
@@ -642,10 +643,12 @@ void TestWebDavDirectGet::streamedBodiesGoThroughThePipe()
     QVERIFY(o.streamed && o.body.isEmpty());
     QVERIFY(got == content.mid(1000, length));
     QCOMPARE(pieces, (std::vector<size_t>{piece, piece, 900000}));
-    o = runJob(lane, piped(5000, 5000 + 300000 - 1)); // answered 200, cut to the slice
+    // Answered 200, cut to the slice: the bytes before it (more than came with the head)
+    // are passed over.
+    o = runJob(lane, piped(2000000, 2000000 + 300000 - 1));
     QCOMPARE(int(o.kind), int(Kind::Answered));
     QVERIFY(o.sliced && o.streamed);
-    QVERIFY(got == content.mid(5000, 300000));
+    QVERIFY(got == content.mid(2000000, 300000));
     refuse = true;
     o = runJob(lane, piped(0, length - 1));
     QCOMPARE(int(o.kind), int(Kind::Refused));
@@ -654,6 +657,60 @@ void TestWebDavDirectGet::streamedBodiesGoThroughThePipe()
     QCOMPARE(int(o.kind), int(Kind::Answered));
     QVERIFY(got == content.mid(2000000, 100000)); // nothing left over from the refused one
     QCOMPARE(bodyCalls, 0);
+}
+
+// A piped piece waits for all its bytes at once (SO_RCVLOWAT), but bytes that trickle in
+// slower than the timeout still count as progress: only a body that stops sending for
+// the timeout ends TimedOut.
+void TestWebDavDirectGet::slowPipedBodiesAreProgressNotStalls()
+{
+    const QByteArray content = randomBytes(1 << 20, 9);
+    ScriptedHttpServer server([&](int fd, const ScriptedHttpServer::Request &r) {
+        const QByteArray answer = ScriptedHttpServer::answer206(content, 0, content.size());
+        const qsizetype head = answer.size() - content.size();
+        if (r.number == 1) { // four parts 300 ms apart: 900 ms in all, more than the timeout
+            const qsizetype cuts[] = {0, head + 200000, head + 500000, head + 800000, answer.size()};
+            for (int i = 0; i < 4; ++i) {
+                if (i > 0)
+                    std::this_thread::sleep_for(300ms);
+                if (!ScriptedHttpServer::write(fd, answer.mid(cuts[i], cuts[i + 1] - cuts[i])))
+                    return false;
+            }
+            return true;
+        }
+        ScriptedHttpServer::write(fd, answer.left(head + 100000)); // then nothing
+        for (int i = 0; i < 40 && !server.stopping(); ++i)
+            std::this_thread::sleep_for(50ms);
+        return false;
+    });
+    DirectGetLane lane(1);
+    QByteArray got;
+    auto piped = [&] {
+        DirectGetJob j = job(server.port(), 0, content.size() - 1, 500ms);
+        got.clear();
+        j.onHead = [](int, const QList<QPair<QByteArray, QByteArray>> &) { return true; };
+        j.onBody = [](const char *, size_t) { return false; };
+        j.onPipe = [&](int pipeFd, size_t size) {
+            const qsizetype at = got.size();
+            got.resize(at + qsizetype(size));
+            for (size_t done = 0; done < size;) {
+                const ssize_t n = ::read(pipeFd, got.data() + at + done, size - done);
+                if (n <= 0)
+                    return false;
+                done += size_t(n);
+            }
+            return true;
+        };
+        return j;
+    };
+    DirectGetOutcome o = runJob(lane, piped());
+    QCOMPARE(int(o.kind), int(Kind::Answered));
+    QVERIFY(got == content);
+    QElapsedTimer timer;
+    timer.start();
+    o = runJob(lane, piped());
+    QCOMPARE(int(o.kind), int(Kind::TimedOut));
+    QVERIFY2(timer.elapsed() < 1800, qPrintable(QString::number(timer.elapsed())));
 }
 
 // The provider's readInto(): a stream broken off inside the body starts over through QNAM
