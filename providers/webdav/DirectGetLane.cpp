@@ -13,6 +13,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -274,6 +276,12 @@ DirectGetLane::DirectGetLane(int connections)
     for (size_t i = 0; i < connections_.size(); ++i)
         workers_.emplace_back([this, i] {
             ::pthread_setname_np(::pthread_self(), "loft-davget");
+#ifdef __linux__
+            // A lane fetches ahead of the reader: when the CPU is short, the thread that
+            // answers the reader had better go first (nice 5, this thread only; measured on
+            // cold reads, 2 cores: +6% and +7% in two runs of 10-14, nice 3 and 7 no better).
+            ::setpriority(PRIO_PROCESS, id_t(::syscall(SYS_gettid)), 5);
+#endif
             work(i);
         });
 }
