@@ -279,7 +279,7 @@ DirectGetLane::DirectGetLane(int connections)
 #ifdef __linux__
             // A lane fetches ahead of the reader: when the CPU is short, the thread that
             // answers the reader had better go first (nice 5, this thread only; measured on
-            // cold reads, 2 cores: +6% and +7% in two runs of 10-14, nice 3 and 7 no better).
+            // cold reads, 2 cores: +4% to +7% in three runs of 10-14, nice 3 and 7 no better).
             ::setpriority(PRIO_PROCESS, id_t(::syscall(SYS_gettid)), 5);
 #endif
             work(i);
