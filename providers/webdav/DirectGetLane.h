@@ -6,7 +6,10 @@
 // read went there). Here one worker reads the body straight into the buffer the caller
 // keeps: one copy, one thread, no event-loop hops per chunk. A streaming job (onBody)
 // has no such buffer: the body is gathered in one buffer of the connection's and handed to
-// the caller's sink a block at a time (the block cache writes it into its file).
+// the caller's sink a block at a time (the block cache writes it into its file); or, with
+// onPipe, spliced from the socket into a pipe of the connection's and taken from there by
+// the sink, so the bytes never pass through memory here (the block cache splices them on
+// into its file). Lane threads run at nice 5: they fetch ahead of the reader.
 //
 // Narrow on purpose. WebDavClient hands a request here only when it is a ranged GET to
 // the configured origin over http:// with no credential or a Basic one the server is
