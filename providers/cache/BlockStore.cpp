@@ -783,6 +783,17 @@ void BlockStore::checksumLoop()
     }
 }
 
+BlockStore::Block *BlockStore::uncheckedLocked(const Unchecked &item)
+{
+    auto f = files_.find(item.id);
+    if (f == files_.end())
+        return nullptr;
+    auto b = f->blocks.find(item.block);
+    if (b == f->blocks.end() || !b->present || !b->crcPending || b->stored != item.stored)
+        return nullptr;
+    return &*b;
+}
+
 // Called without the lock.
 void BlockStore::checksum(const Unchecked &item)
 {
@@ -790,11 +801,8 @@ void BlockStore::checksum(const Unchecked &item)
     int fd = -1;
     {
         std::lock_guard lock(mutex_);
-        auto f = files_.find(item.id);
-        if (f == files_.end())
-            return;
-        auto b = f->blocks.constFind(item.block);
-        if (b == f->blocks.cend() || !b->present || !b->crcPending || b->stored != item.stored)
+        const Block *b = uncheckedLocked(item);
+        if (!b)
             return; // evicted or replaced meanwhile
         length = b->length;
         // Opened under the lock: the file cannot be dropped and re-created meanwhile.
@@ -812,15 +820,12 @@ void BlockStore::checksum(const Unchecked &item)
         ::close(fd);
     }
     std::lock_guard lock(mutex_);
-    auto f = files_.find(item.id);
-    if (f == files_.end())
-        return;
-    auto b = f->blocks.find(item.block);
-    if (b == f->blocks.end() || !b->present || !b->crcPending || b->stored != item.stored)
+    Block *b = uncheckedLocked(item);
+    if (!b)
         return; // evicted or replaced while we read: what we read may be the hole
     if (!good) { // unreadable: it cannot be kept
         std::vector<Victim> victims;
-        evictBlockLocked(*f, item.block, victims);
+        evictBlockLocked(files_[item.id], item.block, victims);
         punch(victims);
         return;
     }

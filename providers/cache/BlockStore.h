@@ -275,6 +275,8 @@ private:
     };
     void checksumLoop();
     void checksum(const Unchecked &item);
+    // The item's block when it is still the one waiting for its CRC, else null.
+    Block *uncheckedLocked(const Unchecked &item);
     void stopChecksummer(std::unique_lock<std::mutex> &lock);
     // Whether path (or a folder above it) was invalidated after generation `since`.
     bool invalidatedSinceLocked(const QByteArray &path, uint64_t since) const;

@@ -209,6 +209,36 @@ ScriptedHttpServer::Handler brokenFirstAnswer(QByteArray content)
     };
 }
 
+// Ranges of `content`, except that the second answer is a 200 with all of it (a server
+// without range support).
+ScriptedHttpServer::Handler wholeSecondAnswer(QByteArray content)
+{
+    return [content](int fd, const ScriptedHttpServer::Request &r) {
+        const auto [first, last] = ScriptedHttpServer::range(r.head);
+        if (r.number == 2)
+            return ScriptedHttpServer::write(fd, "HTTP/1.1 200 OK\r\nContent-Length: "
+                                                     + QByteArray::number(content.size())
+                                                     + "\r\n\r\n" + content);
+        return ScriptedHttpServer::write(
+            fd, ScriptedHttpServer::answer206(content.mid(first, last - first + 1), first, content.size()));
+    };
+}
+
+// Takes the `size` bytes an onPipe call says wait in the pipe, appended to `into`; false
+// when fewer are there.
+bool readPipe(int pipeFd, size_t size, QByteArray &into)
+{
+    const qsizetype at = into.size();
+    into.resize(at + qsizetype(size));
+    for (size_t done = 0; done < size;) {
+        const ssize_t n = ::read(pipeFd, into.data() + at + done, size - done);
+        if (n <= 0)
+            return false;
+        done += size_t(n);
+    }
+    return true;
+}
+
 // readInto(); "not streamed" when the provider declined.
 FsResult<FsReadResult> readIntoSink(FileSystem &fs, const QByteArray &path, uint64_t offset,
                                     uint32_t count, std::shared_ptr<FsByteSink> sink)
@@ -527,20 +557,13 @@ void TestWebDavDirectGet::providerFallsBackToQnamAfterABrokenBody()
 }
 
 // Streaming jobs: the body reaches onBody in whole pieces of kStreamPiece bytes (the last
-// one shorter), however the bytes arrived, never in the outcome; a 200 is cut to the slice on the way; a head the reader
-// refuses, or a body it stops, ends the job Refused and the connection with it.
+// one shorter), however the bytes arrived, never in the outcome; a 200 is cut to the slice
+// on the way; a head the reader refuses, or a body it stops, ends the job Refused and the
+// connection with it.
 void TestWebDavDirectGet::streamedBodiesGoToTheSink()
 {
     const QByteArray content = randomBytes(3 << 20, 6);
-    ScriptedHttpServer server([&](int fd, const ScriptedHttpServer::Request &r) {
-        const auto [first, last] = ScriptedHttpServer::range(r.head);
-        if (r.number == 2) // no range support: the whole content
-            return ScriptedHttpServer::write(fd, "HTTP/1.1 200 OK\r\nContent-Length: "
-                                                     + QByteArray::number(content.size())
-                                                     + "\r\n\r\n" + content);
-        return ScriptedHttpServer::write(
-            fd, ScriptedHttpServer::answer206(content.mid(first, last - first + 1), first, content.size()));
-    });
+    ScriptedHttpServer server(wholeSecondAnswer(content));
     DirectGetLane lane(1);
     QByteArray got;
     std::vector<size_t> pieces;
@@ -600,15 +623,7 @@ void TestWebDavDirectGet::streamedBodiesGoToTheSink()
 void TestWebDavDirectGet::streamedBodiesGoThroughThePipe()
 {
     const QByteArray content = randomBytes(3 << 20, 8);
-    ScriptedHttpServer server([&](int fd, const ScriptedHttpServer::Request &r) {
-        const auto [first, last] = ScriptedHttpServer::range(r.head);
-        if (r.number == 2) // no range support: the whole content
-            return ScriptedHttpServer::write(fd, "HTTP/1.1 200 OK\r\nContent-Length: "
-                                                     + QByteArray::number(content.size())
-                                                     + "\r\n\r\n" + content);
-        return ScriptedHttpServer::write(
-            fd, ScriptedHttpServer::answer206(content.mid(first, last - first + 1), first, content.size()));
-    });
+    ScriptedHttpServer server(wholeSecondAnswer(content));
     DirectGetLane lane(1);
     QByteArray got;
     std::vector<size_t> pieces;
@@ -624,15 +639,7 @@ void TestWebDavDirectGet::streamedBodiesGoThroughThePipe()
             if (refuse)
                 return false;
             pieces.push_back(size);
-            const qsizetype at = got.size();
-            got.resize(at + qsizetype(size));
-            for (size_t done = 0; done < size;) {
-                const ssize_t n = ::read(pipeFd, got.data() + at + done, size - done);
-                if (n <= 0)
-                    return false; // fewer bytes in the pipe than promised
-                done += size_t(n);
-            }
-            return true;
+            return readPipe(pipeFd, size, got);
         };
         return j;
     };
@@ -691,17 +698,7 @@ void TestWebDavDirectGet::slowPipedBodiesAreProgressNotStalls()
         got.clear();
         j.onHead = [](int, const QList<QPair<QByteArray, QByteArray>> &) { return true; };
         j.onBody = [](const char *, size_t) { return false; };
-        j.onPipe = [&](int pipeFd, size_t size) {
-            const qsizetype at = got.size();
-            got.resize(at + qsizetype(size));
-            for (size_t done = 0; done < size;) {
-                const ssize_t n = ::read(pipeFd, got.data() + at + done, size - done);
-                if (n <= 0)
-                    return false;
-                done += size_t(n);
-            }
-            return true;
-        };
+        j.onPipe = [&](int pipeFd, size_t size) { return readPipe(pipeFd, size, got); };
         return j;
     };
     DirectGetOutcome o = runJob(lane, piped());
