@@ -702,7 +702,9 @@ void WebDavFileSystem::create(const QByteArray &dir, const QByteArray &name, FsC
                          return;
                      }
                      // Keep the verifier as a dead property; servers without dead
-                     // properties refuse it, and a retried CREATE then reports Exists.
+                     // properties refuse it, and a retried CREATE then finds it in
+                     // exclusiveVerifiers_.
+                     exclusiveVerifiers_.remember(path, verifierHex);
                      WebDavRequest patch;
                      patch.method = "PROPPATCH";
                      patch.url = url_.url(path);
@@ -726,15 +728,17 @@ void WebDavFileSystem::createExisting(const QByteArray &path, FsCreateMode mode,
     case FsCreateMode::Exclusive:
         // A retried exclusive CREATE succeeds when the file carries the same verifier.
         propfind(url_.url(path), 0, PropfindKind::Verifier,
-                 [this, verifierHex, done](const WebDavResponse &r,
-                                           std::optional<Resources> resources) {
+                 [this, path, verifierHex, done](const WebDavResponse &r,
+                                                 std::optional<Resources> resources) {
                      if (!resources) {
                          done(failure(DavMethod::Propfind, r));
                          return;
                      }
                      for (const DavResource &res : *resources) {
-                         if (res.ok() && !res.collection && res.createVerifier
-                             && *res.createVerifier == verifierHex) {
+                         const bool ours = res.createVerifier
+                             ? *res.createVerifier == verifierHex
+                             : exclusiveVerifiers_.matches(path, verifierHex);
+                         if (res.ok() && !res.collection && ours) {
                              done(FsCreated{fsAttrFromDav(res, {uid_, gid_}), {}});
                              return;
                          }
@@ -879,11 +883,12 @@ void WebDavFileSystem::remove(const QByteArray &dir, const QByteArray &name,
         WebDavRequest req;
         req.method = "DELETE";
         req.url = url_.url(path);
-        client_->send(std::move(req), [this, done](WebDavResponse r) {
+        client_->send(std::move(req), [this, path, done](WebDavResponse r) {
             if (!r.success()) {
                 done(failure(DavMethod::Delete, r));
                 return;
             }
+            exclusiveVerifiers_.forget(path);
             done(FsDirChange{});
         });
     });
@@ -1012,12 +1017,14 @@ void WebDavFileSystem::moveChecked(const QByteArray &from, const QByteArray &to,
     req.method = "MOVE";
     req.url = url_.url(from, collection);
     req.headers = {{"Destination", url_.url(to, collection).toEncoded()}, {"Overwrite", "T"}};
-    client_->send(std::move(req), [this, to, done = std::move(done)](WebDavResponse r) {
+    client_->send(std::move(req), [this, from, to, done = std::move(done)](WebDavResponse r) {
         if (!r.success()) {
             explainFailure(WebDavUrl::parentPath('/' + to).mid(1), classify(DavMethod::Move, r), r,
                            [done](FsError err) { done(err); });
             return;
         }
+        exclusiveVerifiers_.forget(from);
+        exclusiveVerifiers_.forget(to);
         done(FsRenamed{});
     });
 }

@@ -14,7 +14,8 @@
 //                          ifVersion is given (412 → Exists)
 //   create                 PUT of an empty body; Guarded/Exclusive with If-None-Match: *;
 //                          the Exclusive verifier is kept as a dead property when the
-//                          server stores them, so a retried CREATE succeeds
+//                          server stores them (else in ExclusiveVerifiers, in memory),
+//                          so a retried CREATE succeeds
 //   mkdir                  MKCOL
 //   remove / rmdir         DELETE, after a PROPFIND: DELETE is recursive in WebDAV, so
 //                          remove refuses folders and rmdir refuses non-empty ones
@@ -30,6 +31,7 @@
 // authentication, server errors) are kept in lastError() as one clear sentence.
 #pragma once
 
+#include "ExclusiveVerifiers.h"
 #include "FileSystem.h"
 #include "WebDavUrl.h"
 
@@ -167,6 +169,7 @@ private:
     uint32_t gid_ = 0;
     QThread thread_;
     WebDavClient *client_ = nullptr; // lives on thread_
+    ExclusiveVerifiers exclusiveVerifiers_; // used on thread_
     mutable QMutex errorMutex_;
     QString lastError_;
 };

@@ -1,6 +1,7 @@
 #include "TestSource.h"
 
 #include "ApacheDavServer.h"
+#include "RcloneDavServer.h"
 #include "SshdServer.h"
 #include "TestFolder.h"
 
@@ -31,9 +32,12 @@ TestSource::Kind TestSource::kindFromEnvironment()
         return Kind::Local;
     if (value == QLatin1String("webdav"))
         return Kind::WebDav;
+    if (value == QLatin1String("rclone"))
+        return Kind::Rclone;
     if (value == QLatin1String("sftp"))
         return Kind::Sftp;
-    std::fprintf(stderr, "LOFT_TEST_SOURCE=%s: use local, webdav or sftp\n", qPrintable(value));
+    std::fprintf(stderr, "LOFT_TEST_SOURCE=%s: use local, webdav, rclone or sftp\n",
+                 qPrintable(value));
     std::exit(2);
 }
 
@@ -44,6 +48,8 @@ QString TestSource::kindName(Kind kind)
         return QStringLiteral("local");
     case Kind::WebDav:
         return QStringLiteral("webdav");
+    case Kind::Rclone:
+        return QStringLiteral("rclone");
     case Kind::Sftp:
         return QStringLiteral("sftp");
     }
@@ -73,6 +79,7 @@ bool TestSource::has(Feature feature) const
         }
         return false;
     case Kind::WebDav:
+    case Kind::Rclone:
         return false; // files and folders with sizes and modification times, nothing more
     }
     return false;
@@ -95,23 +102,28 @@ bool TestSource::start(QString *error)
         root_ = localDir_->path();
         return true;
     case Kind::WebDav:
-        if (!ApacheDavServer::available()) {
-            *error = QStringLiteral("Apache httpd with mod_dav is not installed "
-                                    "(scripts/install-deps.sh installs it)");
+    case Kind::Rclone:
+        if (kind_ == Kind::WebDav ? !ApacheDavServer::available() : !RcloneDavServer::available()) {
+            *error = QStringLiteral("%1 is not installed (scripts/install-deps.sh installs it)")
+                         .arg(kind_ == Kind::WebDav ? QStringLiteral("Apache httpd with mod_dav")
+                                                    : QStringLiteral("rclone"));
             return false;
         }
-        apache_ = std::make_unique<ApacheDavServer>();
-        if (!apache_->start()) {
-            *error = QStringLiteral("Apache did not start: %1\n%2")
-                         .arg(apache_->errorString(), QString::fromLocal8Bit(apache_->log()));
+        if (kind_ == Kind::WebDav)
+            dav_ = std::make_unique<ApacheDavServer>();
+        else
+            dav_ = std::make_unique<RcloneDavServer>();
+        if (!dav_->start()) {
+            *error = QStringLiteral("%1 did not start: %2\n%3")
+                         .arg(dav_->name(), dav_->errorString(), QString::fromLocal8Bit(dav_->log()));
             return false;
         }
-        // A folder of its own below /dav/ (which also holds the server's norange/).
-        if (!apache_->makeDir(QStringLiteral("served"))) {
-            *error = QStringLiteral("cannot create the served folder below %1").arg(apache_->root());
+        // A folder of its own below /dav/ (Apache's also holds the server's norange/).
+        if (!dav_->makeDir(QStringLiteral("served"))) {
+            *error = QStringLiteral("cannot create the served folder below %1").arg(dav_->root());
             return false;
         }
-        root_ = apache_->root() + QStringLiteral("/served");
+        root_ = dav_->root() + QStringLiteral("/served");
         return true;
     case Kind::Sftp:
         if (!SshdServer::available(error))
@@ -134,13 +146,14 @@ bool TestSource::startServer(LoftServerProcess &server, LoftServeOptions options
     case Kind::Local:
         break;
     case Kind::WebDav:
+    case Kind::Rclone:
         source = QStringLiteral("webdav://%1@127.0.0.1:%2/dav/served")
-                     .arg(apache_->user())
-                     .arg(apache_->port());
+                     .arg(dav_->user())
+                     .arg(dav_->port());
         options.extraArgs << QStringLiteral("--cache-dir") << cacheDir
                                << QStringLiteral("--upload-delay")
                                << QString::fromLatin1(kUploadDelay);
-        options.extraEnv << QStringLiteral("LOFT_PASSWORD=") + apache_->password();
+        options.extraEnv << QStringLiteral("LOFT_PASSWORD=") + dav_->password();
         break;
     case Kind::Sftp: {
         QString user = qEnvironmentVariable("USER");
@@ -166,23 +179,23 @@ bool TestSource::startServer(LoftServerProcess &server, LoftServeOptions options
 
 bool TestSource::writeFile(const QString &relative, const QByteArray &data) const
 {
-    if (apache_) {
+    if (dav_) {
         const qsizetype slash = relative.lastIndexOf(QLatin1Char('/'));
         if (slash > 0 && !makeDir(relative.left(slash)))
             return false;
-        return apache_->writeFile(QStringLiteral("served/") + relative, data);
+        return dav_->writeFile(QStringLiteral("served/") + relative, data);
     }
     return loft::test::writeFile(disk(relative), data);
 }
 
 bool TestSource::makeDir(const QString &relative) const
 {
-    if (apache_) {
+    if (dav_) {
         // Every level the server's, so that it can write in each.
         QString path = QStringLiteral("served");
         for (const QString &part : relative.split(QLatin1Char('/'), Qt::SkipEmptyParts)) {
             path += QLatin1Char('/') + part;
-            if (!apache_->makeDir(path))
+            if (!dav_->makeDir(path))
                 return false;
         }
         return true;
@@ -223,11 +236,6 @@ bool TestSource::settledExists(const QString &relative, bool expected) const
         return now == expected;
     });
     return now;
-}
-
-QStringList TestSource::requestLog() const
-{
-    return apache_ ? apache_->accessLog() : QStringList();
 }
 
 } // namespace loft::test

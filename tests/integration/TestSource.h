@@ -3,6 +3,8 @@
 //   local   a temporary folder (the default)
 //   webdav  a folder of a real Apache httpd with mod_dav on loopback (tests/support),
 //           served as webdav://... through the cache layer with write-back uploads
+//   rclone  the same through a real `rclone serve webdav` (golang.org/x/net/webdav: other
+//           ETags, no Range on folders, its own PROPFIND answers) instead of Apache
 //   sftp    a folder of a real OpenSSH sshd on loopback, served as sftp://... through the
 //           cache layer (writes go through)
 // In every kind root() is the folder on the server's disk, where the tests check results;
@@ -23,11 +25,11 @@ class SshdServer;
 
 namespace loft::test {
 
-class ApacheDavServer;
+class DavTestServer;
 
 class TestSource {
 public:
-    enum class Kind { Local, WebDav, Sftp };
+    enum class Kind { Local, WebDav, Rclone, Sftp };
     // What a kind's remote store can hold; the tests check the clean error where not.
     enum class Feature {
         PosixModes,      // permission bits (chmod) kept by the store
@@ -80,14 +82,11 @@ public:
     // Whether something exists at relative, once it matches `expected` (or the deadline).
     bool settledExists(const QString &relative, bool expected) const;
 
-    // Server-side requests so far (WebDAV: Apache's access log lines "METHOD PATH STATUS").
-    QStringList requestLog() const;
-
 private:
     Kind kind_;
     QString root_;
     std::unique_ptr<QTemporaryDir> localDir_;
-    std::unique_ptr<ApacheDavServer> apache_;
+    std::unique_ptr<DavTestServer> dav_; // webdav and rclone
     std::unique_ptr<SshdServer> sshd_;
     std::unique_ptr<QTemporaryDir> work_; // cache folder and known_hosts of loft serve
 };

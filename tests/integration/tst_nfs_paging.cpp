@@ -30,6 +30,10 @@ constexpr int kEntries = 5000;
 // the folder again (a PROPFIND / SFTP readdir of all of it): fewer entries keep the same
 // paging-under-change cases within the test's time budget.
 constexpr int kRemoteEntries = 1000;
+// rclone serve webdav with its directory cache off (as the tests run it, so that files
+// made on its disk show at once) looks each entry of a PROPFIND up by listing the folder
+// again: n² lookups, 5.7 s for 1,000 entries. A real rclone keeps its listings 5 minutes.
+constexpr int kRcloneEntries = 250;
 constexpr int kMaxPages = 20'000; // far above what the listings need; stops a cookie loop
 
 bool touch(const QString &path)
@@ -51,7 +55,12 @@ private:
 
     QString disk(const QString &rel) const { return source_.disk(rel); }
 
-    int entries() const { return source_.remote() ? kRemoteEntries : kEntries; }
+    int entries() const
+    {
+        if (source_.kind() == TestSource::Kind::Rclone)
+            return kRcloneEntries;
+        return source_.remote() ? kRemoteEntries : kEntries;
+    }
 
     // A directory of entries() empty files; returns its handle and the names.
     bool makeBigDir(const QString &name, Fh *fh, QSet<QByteArray> *names)
@@ -165,7 +174,7 @@ private:
         expected += addedByNfs;
         checkExactlyOnce(expected, seen);
         if (change == Change::Remove)
-            QVERIFY(removed.size() > 100);
+            QVERIFY(removed.size() > std::min(100, entries() / 10));
     }
 
     TestSource source_;
