@@ -1,8 +1,9 @@
 // loft_e2e_remote_serve: the e2e driver's SERVER_CMD for the remote kinds. It starts a
-// real remote store that keeps its files in DIR (Apache mod_dav for webdav, OpenSSH sshd
-// for sftp; tests/support), then `loft serve` on it, and passes loft's URL line on:
+// real remote store that keeps its files in DIR (Apache mod_dav for webdav, `rclone serve
+// webdav` for rclone, OpenSSH sshd for sftp; tests/support), then `loft serve` on it, and
+// passes loft's URL line on:
 //
-//   loft_e2e_remote_serve --kind webdav|sftp --dir DIR --run RUN -- LOFT serve [OPTION...]
+//   loft_e2e_remote_serve --kind webdav|rclone|sftp --dir DIR --run RUN -- LOFT serve [OPTION...]
 //
 // The store's port is kept in RUN, so a restarted server (the restart battery) serves
 // the same source URL (same cache folder, same handles). On SIGTERM/SIGINT it first waits
@@ -12,6 +13,7 @@
 // a SIGKILL of this process takes loft down (parent-death signal) and the store (the
 // test-support servers stop when their parent goes).
 #include "ApacheDavServer.h"
+#include "RcloneDavServer.h"
 #include "SshdServer.h"
 
 #include <QCoreApplication>
@@ -30,6 +32,8 @@
 #include <unistd.h>
 
 using loft::test::ApacheDavServer;
+using loft::test::DavTestServer;
+using loft::test::RcloneDavServer;
 
 namespace {
 
@@ -81,9 +85,11 @@ int main(int argc, char **argv)
         else if (a == QLatin1String("--run")) run = v;
         else return fail(QStringLiteral("unknown option %1").arg(a));
     }
-    if ((kind != QLatin1String("webdav") && kind != QLatin1String("sftp")) || dir.isEmpty()
-        || run.isEmpty() || loft.isEmpty())
-        return fail(QStringLiteral("usage: --kind webdav|sftp --dir DIR --run RUN -- LOFT serve [OPTION...]"));
+    const bool webdav = kind == QLatin1String("webdav") || kind == QLatin1String("rclone");
+    if ((!webdav && kind != QLatin1String("sftp")) || dir.isEmpty() || run.isEmpty()
+        || loft.isEmpty())
+        return fail(QStringLiteral(
+            "usage: --kind webdav|rclone|sftp --dir DIR --run RUN -- LOFT serve [OPTION...]"));
 
     std::signal(SIGTERM, onStopSignal);
     std::signal(SIGINT, onStopSignal);
@@ -93,7 +99,7 @@ int main(int argc, char **argv)
     QString source;
     QStringList extra;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    std::unique_ptr<ApacheDavServer> apache;
+    std::unique_ptr<DavTestServer> dav; // Apache or rclone
     std::unique_ptr<SshdServer> sshd;
     quint16 storePort = rememberedPort(portFile);
     if (kind == QLatin1String("webdav")) {
@@ -107,14 +113,23 @@ int main(int argc, char **argv)
         }
         ApacheDavServer::Options o;
         o.root = dir;
-        apache = std::make_unique<ApacheDavServer>(o);
-        apache->setPort(storePort);
-        if (!apache->start())
-            return fail(QStringLiteral("Apache did not start: %1\n%2")
-                            .arg(apache->errorString(), QString::fromLocal8Bit(apache->log())));
-        storePort = apache->port();
-        source = QStringLiteral("webdav://%1@127.0.0.1:%2/dav").arg(apache->user()).arg(storePort);
-        env.insert(QStringLiteral("LOFT_PASSWORD"), apache->password());
+        dav = std::make_unique<ApacheDavServer>(o);
+    } else if (kind == QLatin1String("rclone")) {
+        if (!RcloneDavServer::available())
+            return fail(QStringLiteral("rclone is not installed (scripts/install-deps.sh installs it)"));
+        RcloneDavServer::Options o;
+        o.root = dir;
+        o.dirCacheTime = QStringLiteral("5m"); // rclone's default: the guest writes through it
+        dav = std::make_unique<RcloneDavServer>(o);
+    }
+    if (dav) {
+        dav->setPort(storePort);
+        if (!dav->start())
+            return fail(QStringLiteral("%1 did not start: %2\n%3")
+                            .arg(dav->name(), dav->errorString(), QString::fromLocal8Bit(dav->log())));
+        storePort = dav->port();
+        source = QStringLiteral("webdav://%1@127.0.0.1:%2/dav").arg(dav->user()).arg(storePort);
+        env.insert(QStringLiteral("LOFT_PASSWORD"), dav->password());
         // Short, so that uploads follow the guest closely; the host checks wait for them.
         extra << QStringLiteral("--upload-delay") << QStringLiteral("0.5");
     } else {
@@ -187,8 +202,8 @@ int main(int argc, char **argv)
             server.waitForFinished(5000);
         }
     }
-    if (apache)
-        apache->stop();
+    if (dav)
+        dav->stop();
     if (sshd)
         sshd->stop();
     return server.exitStatus() == QProcess::NormalExit ? server.exitCode() : 1;

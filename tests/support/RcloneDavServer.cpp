@@ -6,10 +6,11 @@
 
 namespace loft::test {
 
-RcloneDavServer::RcloneDavServer(QString user, QString password)
-    : DavTestServer(QStringLiteral("rclone"), std::move(user), std::move(password))
+RcloneDavServer::RcloneDavServer(const Options &options)
+    : DavTestServer(QStringLiteral("rclone"), options.user, options.password),
+      dirCacheTime_(options.dirCacheTime)
 {
-    root_ = dir_->path() + QStringLiteral("/root");
+    root_ = options.root.isEmpty() ? dir_->path() + QStringLiteral("/root") : options.root;
     QDir().mkpath(root_);
 }
 
@@ -40,7 +41,7 @@ bool RcloneDavServer::start()
                    QStringLiteral("--addr"), QStringLiteral("127.0.0.1:%1").arg(port_),
                    QStringLiteral("--baseurl"), QStringLiteral("/dav"),
                    QStringLiteral("--user"), user_, QStringLiteral("--pass"), password_,
-                   QStringLiteral("--dir-cache-time"), QStringLiteral("0s"),
+                   QStringLiteral("--dir-cache-time"), dirCacheTime_,
                    QStringLiteral("--poll-interval"), QStringLiteral("0"),
                    QStringLiteral("--log-level"), QStringLiteral("NOTICE")},
                   env);
