@@ -1,9 +1,11 @@
-// The cache layer over the real WebDAV provider and a real server (Apache httpd with
-// mod_dav_fs on a loopback port): uploads land byte for byte, warm re-reads send no GET,
+// The cache layer over the real WebDAV provider and a real server on a loopback port:
+// Apache httpd with mod_dav_fs, or `rclone serve webdav` with LOFT_TEST_SOURCE=rclone
+// (CTest runs both). Uploads land byte for byte, warm re-reads send no GET,
 // metadata storms send one PROPFIND, If-Match conflicts keep both versions, queued
 // uploads survive a restart of the cache and wait out a server that is down.
 #include "AwaitDone.h"
 #include "ApacheDavServer.h"
+#include "RcloneDavServer.h"
 #include "CachingFileSystem.h"
 #include "RandomBytes.h"
 #include "WebDavFileSystem.h"
@@ -90,7 +92,7 @@ struct Fs {
 class TestCacheWebDav : public QObject {
     Q_OBJECT
 
-    std::unique_ptr<ApacheDavServer> apache_;
+    std::unique_ptr<DavTestServer> dav_;
     std::unique_ptr<QTemporaryDir> cacheDir_;
     QString folder_; // this test's folder below the server's root
     int counter_ = 0;
@@ -99,9 +101,9 @@ class TestCacheWebDav : public QObject {
     {
         webdav::WebDavOptions o;
         o.directGets = directGets;
-        o.url = apache_->url().resolved(QUrl(folder_ + QLatin1Char('/')));
-        o.user = apache_->user();
-        o.password = apache_->password();
+        o.url = dav_->url().resolved(QUrl(folder_ + QLatin1Char('/')));
+        o.user = dav_->user();
+        o.password = dav_->password();
         o.transferTimeout = 5000ms;
         return std::make_shared<webdav::WebDavFileSystem>(o);
     }
@@ -118,14 +120,14 @@ class TestCacheWebDav : public QObject {
     {
         return folder_ + QLatin1Char('/') + QString::fromUtf8(name);
     }
-    // Apache logs a request once it has sent the answer, which a streamed read may have
+    // The server logs a request once it has sent the answer, which a streamed read may have
     // used before that: before counting what comes next, wait until the log has been still
     // for a moment (at most ~5 s).
     void waitForLogToSettle() const
     {
         qsizetype seen = -1;
-        for (int i = 0; i < 50 && seen != apache_->accessLog().size(); ++i) {
-            seen = apache_->accessLog().size();
+        for (int i = 0; i < 50 && seen != dav_->accessLog().size(); ++i) {
+            seen = dav_->accessLog().size();
             QTest::qWait(100);
         }
     }
@@ -134,7 +136,7 @@ class TestCacheWebDav : public QObject {
     int requests(const char *method, int from) const
     {
         int n = 0;
-        const QStringList log = apache_->accessLog().mid(from);
+        const QStringList log = dav_->accessLog().mid(from);
         for (const QString &line : log)
             if (line.startsWith(QLatin1String(method) + QLatin1Char(' '))
                 && line.contains(folder_) && !line.endsWith(QLatin1String(" 401")))
@@ -145,18 +147,25 @@ class TestCacheWebDav : public QObject {
 private slots:
     void initTestCase()
     {
-        if (!ApacheDavServer::available())
-            QSKIP("Apache httpd with mod_dav is not installed (scripts/install-deps.sh)");
-        apache_ = std::make_unique<ApacheDavServer>();
-        QVERIFY2(apache_->start(), qPrintable(apache_->errorString()));
+        if (qEnvironmentVariable("LOFT_TEST_SOURCE") == QLatin1String("rclone")) {
+            QVERIFY2(RcloneDavServer::available(),
+                     "rclone is not installed (scripts/install-deps.sh installs it)");
+            dav_ = std::make_unique<RcloneDavServer>();
+        } else {
+            QVERIFY2(ApacheDavServer::available(),
+                     "Apache httpd with mod_dav is not installed (scripts/install-deps.sh)");
+            dav_ = std::make_unique<ApacheDavServer>();
+        }
+        qInfo("server: %s", qPrintable(dav_->name()));
+        QVERIFY2(dav_->start(), qPrintable(dav_->errorString()));
     }
     void init()
     {
         folder_ = QStringLiteral("cache%1").arg(++counter_);
-        QVERIFY(apache_->makeDir(folder_));
+        QVERIFY(dav_->makeDir(folder_));
         cacheDir_ = std::make_unique<QTemporaryDir>();
-        if (!apache_->running())
-            QVERIFY(apache_->start());
+        if (!dav_->running())
+            QVERIFY(dav_->start());
     }
 
     void uploadLandsAndWarmReadSendsNoGet()
@@ -169,23 +178,23 @@ private slots:
         const QByteArray data = randomBytes(5 * (1 << 20) + 333, 1);
         s.writeFile("big.bin", data);
         QVERIFY(fs->waitForUploads(30s));
-        QCOMPARE(apache_->readFile(onServer("big.bin")), data);
+        QCOMPARE(dav_->readFile(onServer("big.bin")), data);
         // What was uploaded stays cached: reading it back sends no GET.
         QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
-        int mark = apache_->accessLog().size();
+        int mark = dav_->accessLog().size();
         QCOMPARE(s.readAll("big.bin"), data);
-        QVERIFY2(requests("GET", mark) == 0, qPrintable(apache_->accessLog().mid(mark).join(QLatin1String("; "))));
+        QVERIFY2(requests("GET", mark) == 0, qPrintable(dav_->accessLog().mid(mark).join(QLatin1String("; "))));
         // Cold, then warm.
         fs->clearCache();
         QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(0));
-        mark = apache_->accessLog().size();
+        mark = dav_->accessLog().size();
         QCOMPARE(s.readAll("big.bin"), data);
         QVERIFY(requests("GET", mark) > 0);
         QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
         waitForLogToSettle();
-        mark = apache_->accessLog().size();
+        mark = dav_->accessLog().size();
         QCOMPARE(s.readAll("big.bin"), data);
-        QVERIFY2(requests("GET", mark) == 0, qPrintable(apache_->accessLog().mid(mark).join(QLatin1String("; "))));
+        QVERIFY2(requests("GET", mark) == 0, qPrintable(dav_->accessLog().mid(mark).join(QLatin1String("; "))));
         qInfo("PUTs for a 5 MiB file written in 1 MiB WRITEs: %d", requests("PUT", 0));
     }
 
@@ -196,11 +205,11 @@ private slots:
     void coldReadStreamsStraightIntoTheCache()
     {
         const QByteArray data = randomBytes(6 * (1 << 20) + 12345, 5);
-        QVERIFY(apache_->writeFile(onServer("cold.bin"), data));
+        QVERIFY(dav_->writeFile(onServer("cold.bin"), data));
         {
             auto fs = open();
             Fs s{*fs};
-            int mark = apache_->accessLog().size();
+            int mark = dav_->accessLog().size();
             QByteArray got;
             int slices = 0;
             for (uint64_t off = 0; off < uint64_t(data.size()); off += 1u << 20) {
@@ -217,16 +226,16 @@ private slots:
             QCOMPARE(slices, 4); // every readToSend of a streamed block
             QTRY_COMPARE(fs->stats().cachedBytes, uint64_t(data.size()));
             waitForLogToSettle();
-            mark = apache_->accessLog().size();
+            mark = dav_->accessLog().size();
             QCOMPARE(s.readAll("cold.bin"), data);
-            QVERIFY2(requests("GET", mark) == 0, qPrintable(apache_->accessLog().mid(mark).join(QLatin1String("; "))));
+            QVERIFY2(requests("GET", mark) == 0, qPrintable(dav_->accessLog().mid(mark).join(QLatin1String("; "))));
         }
         auto fs = open();
         Fs s{*fs};
         waitForLogToSettle();
-        const int mark = apache_->accessLog().size();
+        const int mark = dav_->accessLog().size();
         QCOMPARE(s.readAll("cold.bin"), data);
-        QVERIFY2(requests("GET", mark) == 0, qPrintable(apache_->accessLog().mid(mark).join(QLatin1String("; "))));
+        QVERIFY2(requests("GET", mark) == 0, qPrintable(dav_->accessLog().mid(mark).join(QLatin1String("; "))));
     }
 
     // The file changed on the server after the cache learnt its version: the stream is
@@ -236,14 +245,14 @@ private slots:
     {
         const QByteArray v1 = randomBytes(2 << 20, 6);
         const QByteArray v2 = randomBytes(2 << 20, 7);
-        QVERIFY(apache_->writeFile(onServer("moving.bin"), v1));
+        QVERIFY(dav_->writeFile(onServer("moving.bin"), v1));
         CacheConfig config;
         config.metadataTtl = 60s;
         auto fs = open(config);
         Fs s{*fs};
         QVERIFY(s.getattr("moving.bin").ok());
         QTest::qWait(1100); // Apache's ETag has one-second mtime resolution
-        QVERIFY(apache_->writeFile(onServer("moving.bin"), v2));
+        QVERIFY(dav_->writeFile(onServer("moving.bin"), v2));
         auto r = s.read("moving.bin", 0, 1u << 20);
         QVERIFY(r);
         QCOMPARE(r->data, v2.left(1 << 20));
@@ -255,7 +264,7 @@ private slots:
     void withoutDirectGetsNothingStreams()
     {
         const QByteArray data = randomBytes(3 * (1 << 20) + 7, 8);
-        QVERIFY(apache_->writeFile(onServer("plain.bin"), data));
+        QVERIFY(dav_->writeFile(onServer("plain.bin"), data));
         auto fs = open({}, false);
         Fs s{*fs};
         QCOMPARE(s.readAll("plain.bin"), data);
@@ -265,23 +274,23 @@ private slots:
 
     void metadataStormSendsOnePropfind()
     {
-        QVERIFY(apache_->writeFile(onServer("s.txt"), "hello"));
+        QVERIFY(dav_->writeFile(onServer("s.txt"), "hello"));
         CacheConfig config;
         config.metadataTtl = 5000ms;
         auto fs = open(config);
         Fs s{*fs};
-        const int mark = apache_->accessLog().size();
+        const int mark = dav_->accessLog().size();
         for (int i = 0; i < 100; ++i)
             QCOMPARE(s.getattr("s.txt")->size, uint64_t(5));
         QCOMPARE(requests("PROPFIND", mark), 1);
         if (requests("PROPFIND", mark) != 1)
-            qWarning().noquote() << apache_->accessLog().mid(mark).join(QLatin1Char('\n'));
+            qWarning().noquote() << dav_->accessLog().mid(mark).join(QLatin1Char('\n'));
     }
 
     void ifMatchConflictKeepsBothVersions()
     {
         const QByteArray base = randomBytes(300000, 2);
-        QVERIFY(apache_->writeFile(onServer("report.txt"), base));
+        QVERIFY(dav_->writeFile(onServer("report.txt"), base));
         CacheConfig config;
         config.uploadDelay = 3600s;
         auto fs = open(config);
@@ -290,17 +299,17 @@ private slots:
         QVERIFY(s.commit("report.txt").ok());
         QTest::qWait(1100); // Apache's ETag has one-second mtime resolution
         const QByteArray theirs = "changed on the server";
-        QVERIFY(apache_->writeFile(onServer("report.txt"), theirs));
+        QVERIFY(dav_->writeFile(onServer("report.txt"), theirs));
         fs->uploadNow();
         QVERIFY(fs->waitForUploads(30s));
-        QCOMPARE(apache_->readFile(onServer("report.txt")), theirs);
+        QCOMPARE(dav_->readFile(onServer("report.txt")), theirs);
         const QStringList copies =
-            apache_->list(folder_).filter(QRegularExpression(QStringLiteral(
+            dav_->list(folder_).filter(QRegularExpression(QStringLiteral(
                 R"(^report \(conflict \d{4}-\d\d-\d\d \d{6}\)\.txt$)")));
         QCOMPARE(copies.size(), 1);
         QByteArray ours = base;
         ours.replace(10, 4, "OURS");
-        QCOMPARE(apache_->readFile(folder_ + QLatin1Char('/') + copies.first()), ours);
+        QCOMPARE(dav_->readFile(folder_ + QLatin1Char('/') + copies.first()), ours);
         QCOMPARE(fs->stats().conflicts, uint64_t(1));
     }
 
@@ -315,12 +324,12 @@ private slots:
             s.writeFile("later.bin", data);
             QVERIFY(s.rename("later.bin", "renamed.bin").ok());
         }
-        QVERIFY(apache_->readFile(onServer("renamed.bin")).isEmpty());
+        QVERIFY(dav_->readFile(onServer("renamed.bin")).isEmpty());
         config.uploadDelay = 50ms;
         auto fs = open(config);
         QVERIFY(fs->waitForUploads(30s));
-        QCOMPARE(apache_->readFile(onServer("renamed.bin")), data);
-        QVERIFY(!apache_->exists(onServer("later.bin")));
+        QCOMPARE(dav_->readFile(onServer("renamed.bin")), data);
+        QVERIFY(!dav_->exists(onServer("later.bin")));
     }
 
     void serverDownIsWaitedOut()
@@ -333,12 +342,12 @@ private slots:
         Fs s{*fs};
         const QByteArray data = randomBytes(100000, 4);
         s.writeFile("retry.bin", data);
-        apache_->stop();
+        dav_->stop();
         QTRY_VERIFY_WITH_TIMEOUT(fs->stats().uploadFailures >= 2, 20000);
         QCOMPARE(fs->stats().pendingUploads, uint64_t(1));
-        QVERIFY(apache_->start());
+        QVERIFY(dav_->start());
         QVERIFY(fs->waitForUploads(30s));
-        QCOMPARE(apache_->readFile(onServer("retry.bin")), data);
+        QCOMPARE(dav_->readFile(onServer("retry.bin")), data);
     }
 };
 

@@ -38,8 +38,7 @@ public:
     QUrl url() const override;
     QByteArray log() const override;
 
-    // "METHOD PATH STATUS" per request, oldest first.
-    QStringList accessLog() const;
+    QStringList accessLog() const override;
     // The PEM certificate of the TLS variant.
     QString certificateFile() const;
     // Freezes the running server (SIGSTOP) or lets it go on (SIGCONT): requests stall

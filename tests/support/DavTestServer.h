@@ -41,6 +41,9 @@ public:
     QString root() const { return root_; }
     // The server's own log (stderr and log files), for failure messages.
     virtual QByteArray log() const;
+    // "METHOD PATH STATUS" (Apache) or "METHOD PATH" (rclone, which logs no status and
+    // no refused logins) per request answered, oldest first.
+    virtual QStringList accessLog() const = 0;
 
     // Disk helpers: create below root() with an owner the server can write as.
     bool makeDir(const QString &relative) const;

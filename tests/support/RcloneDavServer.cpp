@@ -2,6 +2,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QRegularExpression>
 #include <QStandardPaths>
 
 namespace loft::test {
@@ -24,6 +25,36 @@ QUrl RcloneDavServer::url() const
     return QUrl(QStringLiteral("http://127.0.0.1:%1/dav/").arg(port_));
 }
 
+QString RcloneDavServer::logFile() const
+{
+    return dir_->path() + QStringLiteral("/rclone.log");
+}
+
+QByteArray RcloneDavServer::log() const
+{
+    QByteArray out = DavTestServer::log();
+    QFile f(logFile());
+    if (f.open(QIODevice::ReadOnly))
+        out += "\n--- rclone.log ---\n" + f.readAll();
+    return out;
+}
+
+QStringList RcloneDavServer::accessLog() const
+{
+    static const QRegularExpression request(
+        QStringLiteral(R"(INFO  : (.*): ([A-Z]+) from \S+$)"));
+    QFile f(logFile());
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    QStringList lines;
+    for (const QByteArray &line : f.readAll().split('\n')) {
+        const QRegularExpressionMatch m = request.match(QString::fromUtf8(line));
+        if (m.hasMatch())
+            lines << m.captured(2) + QLatin1Char(' ') + m.captured(1);
+    }
+    return lines;
+}
+
 bool RcloneDavServer::start()
 {
     if (!available()) {
@@ -43,7 +74,8 @@ bool RcloneDavServer::start()
                    QStringLiteral("--user"), user_, QStringLiteral("--pass"), password_,
                    QStringLiteral("--dir-cache-time"), dirCacheTime_,
                    QStringLiteral("--poll-interval"), QStringLiteral("0"),
-                   QStringLiteral("--log-level"), QStringLiteral("NOTICE")},
+                   QStringLiteral("--log-level"), QStringLiteral("INFO"),
+                   QStringLiteral("--log-file"), logFile()},
                   env);
 }
 

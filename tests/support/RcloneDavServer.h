@@ -27,8 +27,13 @@ public:
 
     bool start() override;
     QUrl url() const override;
+    QByteArray log() const override;
+    // From rclone's INFO lines "PATH: METHOD from ADDRESS" (logged once answered).
+    QStringList accessLog() const override;
 
 private:
+    QString logFile() const;
+
     QString dirCacheTime_;
 };
 
