@@ -114,14 +114,10 @@ void WebDavClient::begin(CallPtr call)
         call->done(std::move(r));
         return;
     }
-    if (!authBlockedUntil_.hasExpired()) {
-        // The credential was refused moments ago: do not send it again yet.
-        WebDavResponse r;
-        r.status = 401;
-        r.authRejected = true;
-        r.networkError = QNetworkReply::AuthenticationRequiredError;
+    if (!refusedUntil_.hasExpired()) {
+        // The credential or the certificate was refused moments ago: not again yet.
+        WebDavResponse r = refusedAnswer_;
         r.url = call->url;
-        r.message = authRejectedMessage_;
         call->done(std::move(r));
         return;
     }
@@ -466,8 +462,14 @@ void WebDavClient::onFinished(const CallPtr &call)
     if (r.authRejected || (r.status == 401 && config_.user.isEmpty())) {
         r.authRejected = true;
         r.message = describeFailure(*call, r);
-        authRejectedMessage_ = r.message;
-        authBlockedUntil_.setRemainingTime(config_.authRetryAfter);
+        refuseFor(config_.authRetryAfter, r);
+        complete(call, std::move(r));
+        return;
+    }
+    if (r.networkError == QNetworkReply::SslHandshakeFailedError && !call->sslProblem.isEmpty()) {
+        // A certificate that is not trusted now will not be in a second.
+        r.message = describeFailure(*call, r);
+        refuseFor(config_.authRetryAfter, r);
         complete(call, std::move(r));
         return;
     }
@@ -556,6 +558,16 @@ bool WebDavClient::scheduleRetry(const CallPtr &call, const WebDavResponse &resp
     waiting_.insert(call.get(), call);
     QTimer::singleShot(delay, this, [this, call] { attempt(call); });
     return true;
+}
+
+void WebDavClient::refuseFor(std::chrono::milliseconds period, const WebDavResponse &answer)
+{
+    refusedAnswer_ = WebDavResponse();
+    refusedAnswer_.status = answer.status;
+    refusedAnswer_.networkError = answer.networkError;
+    refusedAnswer_.authRejected = answer.authRejected;
+    refusedAnswer_.message = answer.message;
+    refusedUntil_.setRemainingTime(period);
 }
 
 void WebDavClient::complete(const CallPtr &call, WebDavResponse response)

@@ -15,7 +15,9 @@
 //   refused: the request fails (authRejected), and for a while (authRetryAfter) every new
 //   request fails at once instead of hammering the server.
 // - TLS: the system trust store (plus extra CA certificates if configured); certificate
-//   errors are never ignored — the request fails with a message naming the problem.
+//   errors are never ignored — the request fails with a message naming the problem, and
+//   as after a refused password, for a while (authRetryAfter) every new request fails at
+//   once with the same message instead of starting one more handshake.
 // - redirects: GET follows them through QNAM's NoLessSafeRedirectPolicy. Other methods
 //   are redirected by hand with the method and body kept (QNAM would turn a 301/302 to
 //   PROPFIND or PUT into a GET), a MOVE's Destination following the same prefix change;
@@ -104,6 +106,8 @@ private:
     static QByteArray redirectedDestination(const QUrl &from, const QUrl &to,
                                             const QByteArray &destination);
     bool scheduleRetry(const CallPtr &call, const WebDavResponse &response);
+    // New requests get `answer` (status, error, message) without being sent for `period`.
+    void refuseFor(std::chrono::milliseconds period, const WebDavResponse &answer);
     void onAuthenticationRequired(QNetworkReply *reply, QAuthenticator *authenticator);
     void onSslErrors(QNetworkReply *reply, const QList<QSslError> &errors);
     QString describeFailure(const Call &call, const WebDavResponse &response) const;
@@ -121,8 +125,10 @@ private:
     QList<CallPtr> awaitingAuth_;
     bool authProbeInFlight_ = false;
     QByteArray basicAuthorization_; // "Basic base64(user:password)"
-    QDeadlineTimer authBlockedUntil_; // expired: not blocked
-    QString authRejectedMessage_;
+    // After a refused password or an untrusted certificate: until this expires, every
+    // new request is answered with refusedAnswer_ (its url set) without being sent.
+    QDeadlineTimer refusedUntil_; // expired: not refused
+    WebDavResponse refusedAnswer_;
     bool shutDown_ = false;
     std::atomic<quint64> requestsSent_{0};
     std::atomic<quint64> directAnswers_{0};

@@ -61,7 +61,7 @@ struct WebDavOptions {
     std::chrono::milliseconds transferTimeout{30000}; // per request, without progress
     int maxTries = 3;                                  // for idempotent requests
     std::chrono::milliseconds retryBaseDelay{250};     // then ×4 per attempt
-    std::chrono::milliseconds authRetryAfter{30000};   // after a refused password
+    std::chrono::milliseconds authRetryAfter{30000};   // after a refused password or certificate
     QList<QSslCertificate> extraCaCertificates;        // trusted besides the system store
     // Ranged GETs over http:// on Loft's own connections (DirectGetLane); the environment
     // variable LOFT_WEBDAV_DIRECT=0 turns it off too.

@@ -114,22 +114,9 @@ bool ApacheDavServer::writeConfig()
         return false;
     }
 
-    if (options_.tls) {
-        QProcess openssl;
-        openssl.setProcessChannelMode(QProcess::MergedChannels);
-        openssl.start(QStringLiteral("openssl"),
-                      {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
-                       QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-days"),
-                       QStringLiteral("2"), QStringLiteral("-subj"), QStringLiteral("/CN=127.0.0.1"),
-                       QStringLiteral("-addext"), QStringLiteral("subjectAltName=IP:127.0.0.1"),
-                       QStringLiteral("-keyout"), confDir_ + QStringLiteral("/server.key"),
-                       QStringLiteral("-out"), certificateFile()});
-        if (!openssl.waitForFinished(60000) || openssl.exitCode() != 0) {
-            error_ = QStringLiteral("openssl req failed: %1")
-                         .arg(QString::fromLocal8Bit(openssl.readAll()));
-            return false;
-        }
-    }
+    if (options_.tls && !makeSelfSignedCertificate(certificateFile(),
+                                                    confDir_ + QStringLiteral("/server.key")))
+        return false;
 
     const QByteArray b = QFile::encodeName(base);
     const QByteArray m = kModules;

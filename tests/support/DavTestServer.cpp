@@ -114,6 +114,23 @@ QByteArray DavTestServer::log() const
 
 void DavTestServer::chownForServer(const QString &) const {}
 
+bool DavTestServer::makeSelfSignedCertificate(const QString &certFile, const QString &keyFile)
+{
+    QProcess openssl;
+    openssl.setProcessChannelMode(QProcess::MergedChannels);
+    openssl.start(QStringLiteral("openssl"),
+                  {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                   QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-days"),
+                   QStringLiteral("2"), QStringLiteral("-subj"), QStringLiteral("/CN=127.0.0.1"),
+                   QStringLiteral("-addext"), QStringLiteral("subjectAltName=IP:127.0.0.1"),
+                   QStringLiteral("-keyout"), keyFile, QStringLiteral("-out"), certFile});
+    if (!openssl.waitForFinished(60000) || openssl.exitCode() != 0) {
+        error_ = QStringLiteral("openssl req failed: %1").arg(QString::fromLocal8Bit(openssl.readAll()));
+        return false;
+    }
+    return true;
+}
+
 bool DavTestServer::makeDir(const QString &relative) const
 {
     const QString path = root_ + QLatin1Char('/') + relative;

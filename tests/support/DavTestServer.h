@@ -41,8 +41,8 @@ public:
     QString root() const { return root_; }
     // The server's own log (stderr and log files), for failure messages.
     virtual QByteArray log() const;
-    // "METHOD PATH STATUS" (Apache) or "METHOD PATH" (rclone, which logs no status and
-    // no refused logins) per request answered, oldest first.
+    // "METHOD PATH STATUS" (Apache) or "METHOD PATH" (rclone, which logs no status; a
+    // refused password is "? PATH 401") per request answered, oldest first.
     virtual QStringList accessLog() const = 0;
 
     // Disk helpers: create below root() with an owner the server can write as.
@@ -62,6 +62,8 @@ protected:
                 const QProcessEnvironment &env);
     // Owner for files the test creates below root() (www-data for Apache run as root).
     virtual void chownForServer(const QString &path) const;
+    // A new self-signed certificate for 127.0.0.1 (PEM) and its key; error_ says why not.
+    bool makeSelfSignedCertificate(const QString &certFile, const QString &keyFile);
 
     QString name_;
     QString user_, password_;

@@ -1,5 +1,5 @@
 // `rclone serve webdav` (golang.org/x/net/webdav underneath) on a loopback port, serving
-// root() as http://127.0.0.1:PORT/dav/ with Basic authentication.
+// root() as http(s)://127.0.0.1:PORT/dav/ with Basic authentication.
 #pragma once
 
 #include "DavTestServer.h"
@@ -18,6 +18,7 @@ public:
         // by listing the folder again (n² work: 5.7 s for 1,000 entries). When everything
         // is written through rclone itself, its own default (5m) is what a user runs.
         QString dirCacheTime = QStringLiteral("0s");
+        bool tls = false; // https with a freshly made self-signed certificate
     };
 
     explicit RcloneDavServer(const Options &options);
@@ -28,13 +29,17 @@ public:
     bool start() override;
     QUrl url() const override;
     QByteArray log() const override;
-    // From rclone's INFO lines "PATH: METHOD from ADDRESS" (logged once answered).
+    // The PEM certificate of the TLS variant.
+    QString certificateFile() const;
+    // From rclone's INFO lines "PATH: METHOD from ADDRESS" (logged once answered); a
+    // refused password is "? PATH 401" (rclone does not log its method).
     QStringList accessLog() const override;
 
 private:
     QString logFile() const;
 
     QString dirCacheTime_;
+    bool tls_;
 };
 
 } // namespace loft::test
