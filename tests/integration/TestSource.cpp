@@ -150,9 +150,9 @@ bool TestSource::startServer(LoftServerProcess &server, LoftServeOptions options
         source = QStringLiteral("webdav://%1@127.0.0.1:%2/dav/served")
                      .arg(dav_->user())
                      .arg(dav_->port());
-        options.extraArgs << QStringLiteral("--cache-dir") << cacheDir
-                               << QStringLiteral("--upload-delay")
-                               << QString::fromLatin1(kUploadDelay);
+        options.extraArgs << QStringLiteral("--cache-dir") << cacheDir;
+        if (!options.extraArgs.contains(QStringLiteral("--upload-delay")))
+            options.extraArgs << QStringLiteral("--upload-delay") << QString::fromLatin1(kUploadDelay);
         options.extraEnv << QStringLiteral("LOFT_PASSWORD=") + dav_->password();
         break;
     case Kind::Sftp: {

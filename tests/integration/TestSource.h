@@ -65,7 +65,8 @@ public:
     QString root() const { return root_; }
     QString disk(const QString &relative) const { return root_ + QLatin1Char('/') + relative; }
 
-    // Starts `loft serve` on this source (extra options of `options` kept). Servers
+    // Starts `loft serve` on this source (extra options of `options` kept; an
+    // --upload-delay there replaces the short default of the WebDAV kinds). Servers
     // running at the same time need their own cache folder: name it with `instance`.
     bool startServer(LoftServerProcess &server, LoftServeOptions options = {},
                      const QString &instance = {}) const;

@@ -1,12 +1,14 @@
 // The cache layer over the real WebDAV provider and a real server on a loopback port:
 // Apache httpd with mod_dav_fs, or `rclone serve webdav` with LOFT_TEST_SOURCE=rclone
-// (CTest runs both). Uploads land byte for byte, warm re-reads send no GET,
+// (CTest runs both). Uploads land byte for byte, warm re-reads send no GET, the size
+// limit holds on the streamed read path,
 // metadata storms send one PROPFIND, If-Match conflicts keep both versions, queued
 // uploads survive a restart of the cache and wait out a server that is down.
 #include "AwaitDone.h"
 #include "ApacheDavServer.h"
 #include "RcloneDavServer.h"
 #include "CachingFileSystem.h"
+#include "DiskUsage.h"
 #include "RandomBytes.h"
 #include "WebDavFileSystem.h"
 
@@ -270,6 +272,53 @@ private slots:
         QCOMPARE(s.readAll("plain.bin"), data);
         QCOMPARE(fs->stats().streamedBytes, uint64_t(0));
         QVERIFY(fs->stats().bytesIn >= uint64_t(data.size()));
+    }
+
+    // The size limit on the real read path (ranged GETs streamed into reserved blocks,
+    // read-ahead): reading three times the limit never takes the cache more than one
+    // block over it, and ends at or under it; a file written but not uploaded yet is
+    // never evicted, and uploads intact afterwards.
+    void sizeLimitHeldWhileReadingThreeTimesIt()
+    {
+        constexpr uint64_t MiB = 1u << 20;
+        const QByteArray a = randomBytes(12 * MiB, 21);
+        const QByteArray b = randomBytes(12 * MiB + 77, 22);
+        QVERIFY(dav_->writeFile(onServer("a.bin"), a));
+        QVERIFY(dav_->writeFile(onServer("b.bin"), b));
+        CacheConfig config;
+        config.maxBytes = 8 * MiB;
+        config.uploadDelay = 3600s;
+        auto fs = open(config);
+        QVERIFY(fs);
+        Fs s{*fs};
+        const QByteArray staged = randomBytes(2 * MiB + 5, 23);
+        s.writeFile("staged.bin", staged);
+        uint64_t peak = 0;
+        for (const auto &[name, data] : {std::pair{"a.bin", a}, std::pair{"b.bin", b}}) {
+            QByteArray all;
+            for (uint64_t off = 0; off < uint64_t(data.size()); off += MiB) {
+                auto r = s.read(name, off, uint32_t(MiB));
+                QVERIFY(r.ok());
+                all.append(r->data);
+                const CacheStats st = fs->stats();
+                peak = std::max(peak, st.cachedBytes + st.stagedBytes);
+            }
+            QVERIFY(all == data);
+        }
+        QVERIFY2(peak <= config.maxBytes + MiB, qPrintable(QString::number(peak)));
+        QTRY_VERIFY(fs->stats().cachedBytes + fs->stats().stagedBytes <= config.maxBytes);
+        const CacheStats st = fs->stats();
+        QCOMPARE(st.stagedBytes, uint64_t(staged.size()));
+        QVERIFY(st.cachedBytes >= config.maxBytes - staged.size() - MiB); // and it is used
+        QVERIFY(st.streamedBytes > 0); // the streamed path was the one measured
+        const uint64_t onDisk = allocatedBytes(cacheDir_->path());
+        QVERIFY2(onDisk <= config.maxBytes + 2 * MiB, qPrintable(QString::number(onDisk)));
+        // The staged file stayed whole and goes up when asked.
+        QCOMPARE(s.readAll("staged.bin"), staged);
+        QVERIFY(dav_->readFile(onServer("staged.bin")).isEmpty());
+        fs->uploadNow();
+        QVERIFY(fs->waitForUploads(30s));
+        QVERIFY(dav_->readFile(onServer("staged.bin")) == staged);
     }
 
     void metadataStormSendsOnePropfind()

@@ -1,6 +1,7 @@
 // The data cache's on-disk store (BlockStore): blocks, CRCs, LRU under the limit,
 // validators, renames, and an index that survives restarts and torn tails.
 #include "BlockStore.h"
+#include "DiskUsage.h"
 
 #include <QDirIterator>
 #include <QFile>
@@ -59,16 +60,10 @@ struct FilledPipe {
     }
 };
 
+// What the store's data files take on disk.
 uint64_t allocated(const QString &dir)
 {
-    uint64_t total = 0;
-    QDirIterator it(dir + QStringLiteral("/blocks"), QDir::Files);
-    while (it.hasNext()) {
-        struct stat st;
-        if (::stat(QFile::encodeName(it.next()).constData(), &st) == 0)
-            total += uint64_t(st.st_blocks) * 512;
-    }
-    return total;
+    return loft::test::allocatedBytes(dir + QStringLiteral("/blocks"));
 }
 } // namespace
 

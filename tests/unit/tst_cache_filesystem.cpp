@@ -2,6 +2,7 @@
 // provider posing as a whole-file remote store), checked against the folder on disk.
 #include "CacheTestRemote.h"
 #include "CachingFileSystem.h"
+#include "DiskUsage.h"
 #include "RandomBytes.h"
 
 #include <QCoreApplication>
@@ -179,18 +180,6 @@ void putFile(const QString &path, const QByteArray &data)
 }
 
 // Bytes of disk the folder's files actually use (sparse blocks count only when present).
-uint64_t diskUsage(const QString &dir)
-{
-    uint64_t total = 0;
-    QDirIterator it(dir, QDir::Files, QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        struct stat st;
-        if (::stat(QFile::encodeName(it.next()).constData(), &st) == 0)
-            total += uint64_t(st.st_blocks) * 512;
-    }
-    return total;
-}
-
 constexpr uint64_t MiB = 1u << 20;
 
 // The child half of crashKeepsCommittedWrites: writes and commits through a cache, then
@@ -383,7 +372,7 @@ private slots:
         QVERIFY2(st.cachedBytes <= config.maxBytes, qPrintable(QString::number(st.cachedBytes)));
         QVERIFY(peak <= config.maxBytes);
         QVERIFY(st.cachedBytes >= config.maxBytes - MiB); // and it is used
-        const uint64_t onDisk = diskUsage(cacheDir_.path() + QStringLiteral("/blocks"));
+        const uint64_t onDisk = allocatedBytes(cacheDir_.path() + QStringLiteral("/blocks"));
         QVERIFY2(onDisk <= config.maxBytes + MiB, qPrintable(QString::number(onDisk)));
         // The most recent blocks stayed: re-reading the tail of b costs nothing.
         remote_->calls.reset();
@@ -1246,8 +1235,8 @@ private slots:
         QCOMPARE(replyBytes(*held), a.mid(MiB, MiB));
         const QString blocks = cacheDir_.path() + QStringLiteral("/blocks");
         // Over the limit on disk by the pinned block at most.
-        QVERIFY2(diskUsage(blocks) <= config.maxBytes + MiB + 65536,
-                 qPrintable(QString::number(diskUsage(blocks))));
+        QVERIFY2(allocatedBytes(blocks) <= config.maxBytes + MiB + 65536,
+                 qPrintable(QString::number(allocatedBytes(blocks))));
         // a.bin's block 1 was evicted under the slice: another read fetches it again (and
         // may not store it in the slot the slice still reads).
         remote_->calls.reset();
@@ -1256,8 +1245,8 @@ private slots:
         QTest::qWait(100); // its store, refused or not, lands
         QCOMPARE(replyBytes(*held), a.mid(MiB, MiB));
         held = FsError::Io; // released (the reply was sent)
-        QTRY_VERIFY2(diskUsage(blocks) <= config.maxBytes + 65536,
-                     qPrintable(QString::number(diskUsage(blocks))));
+        QTRY_VERIFY2(allocatedBytes(blocks) <= config.maxBytes + 65536,
+                     qPrintable(QString::number(allocatedBytes(blocks))));
     }
 
     // After the remote changed, or a write through the cache, no slice of the old bytes
