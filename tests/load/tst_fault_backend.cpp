@@ -8,14 +8,18 @@
 //   through again once space returns;
 // - killedDuringUploads: kill -9 at 20 random instants of a write-commit-read workload;
 //   after a restart every committed byte reaches the remote, and every cached block
-//   passes its CRC.
-// Needs Apache (and root for the tmpfs).
+//   passes its CRC;
+// - remoteStoppedAndBack (Apache and rclone serve webdav): the store stops under a served
+//   mount: uncached calls answer JUKEBOX within --remote-timeout, cached ones at once,
+//   another mount is unaffected, and the same mount works again once the store returns.
+// Needs Apache and rclone (and root for the tmpfs).
 
 #include "ApacheDavServer.h"
 #include "BlockStore.h"
 #include "DelayingProxy.h"
 #include "LoftServerProcess.h"
 #include "NfsTestClient.h"
+#include "RcloneDavServer.h"
 #include "RandomBytes.h"
 
 #include <QDir>
@@ -292,6 +296,81 @@ private slots:
         QCOMPARE(apache_->readFile(QStringLiteral("full/before.bin")), before);
         QCOMPARE(readFile(c, "big.bin"), std::optional<QByteArray>(big));
         QVERIFY2(server.stop(), qPrintable(server.errorString()));
+    }
+
+    void remoteStoppedAndBack_data()
+    {
+        QTest::addColumn<QString>("store");
+        QTest::newRow("apache") << QStringLiteral("apache");
+        QTest::newRow("rclone") << QStringLiteral("rclone");
+    }
+    void remoteStoppedAndBack()
+    {
+        QFETCH(QString, store);
+        std::unique_ptr<DavTestServer> dav;
+        if (store == u"rclone")
+            dav = std::make_unique<RcloneDavServer>();
+        else
+            dav = std::make_unique<ApacheDavServer>();
+        QVERIFY2(dav->start(), qPrintable(dav->errorString()));
+        QVERIFY(dav->makeDir(QStringLiteral("down")));
+        const QByteArray hot = randomBytes(300 * 1024, 31);
+        const QByteArray cold = randomBytes(300 * 1024, 32);
+        QVERIFY(dav->writeFile(QStringLiteral("down/hot.bin"), hot));
+        QVERIFY(dav->writeFile(QStringLiteral("down/cold.bin"), cold));
+        QTemporaryDir cache, otherFolder;
+        LoftServeOptions o;
+        o.extraEnv = {QStringLiteral("LOFT_PASSWORD=") + dav->password()};
+        o.extraArgs = {QStringLiteral("--cache-dir"), cache.path(), QStringLiteral("--remote-timeout"),
+                       QStringLiteral("3"), QStringLiteral("--upload-delay"), QStringLiteral("0.2")};
+        LoftServerProcess server, other;
+        QVERIFY2(server.start(QStringLiteral("webdav://%1@127.0.0.1:%2/dav/down")
+                                  .arg(dav->user())
+                                  .arg(dav->port()),
+                              o),
+                 qPrintable(server.errorString()));
+        QVERIFY2(other.start(otherFolder.path()), qPrintable(other.errorString()));
+        NfsTestClient c, oc;
+        QVERIFY2(c.open(server), qPrintable(c.lastError()));
+        QVERIFY2(oc.open(other), qPrintable(oc.lastError()));
+        QCOMPARE(readFile(c, "hot.bin"), std::optional<QByteArray>(hot));
+        const LookupRes hotL = c.lookup(c.rootFh(), "hot.bin");
+        const LookupRes coldL = c.lookup(c.rootFh(), "cold.bin");
+        LOFT_COMPARE_STATUS(c, coldL, 0);
+
+        dav->stop();
+        QElapsedTimer t;
+        t.start();
+        const ReadRes down = c.read(coldL.fh, 0, 1 << 20);
+        const qint64 failedAfter = t.elapsed();
+        qInfo().noquote() << QStringLiteral("%1 stopped: uncached READ answered %2 after %3 ms")
+                                 .arg(dav->name(), nfsStatusName(down.status))
+                                 .arg(failedAfter);
+        QCOMPARE(down.status, kNfs3ErrJukebox); // "try again later": the client retries
+        QVERIFY2(failedAfter < 6000, qPrintable(QString::number(failedAfter)));
+        // Pings and cached data answer at once; a change to a cached file is kept.
+        t.restart();
+        LOFT_COMPARE_STATUS(c, c.null(), 0);
+        const ReadRes cached = c.read(hotL.fh, 0, 64 * 1024);
+        LOFT_COMPARE_STATUS(c, cached, 0);
+        QCOMPARE(cached.data, hot.left(64 * 1024));
+        QVERIFY2(t.elapsed() < 1000, qPrintable(QString::number(t.elapsed())));
+        LOFT_COMPARE_STATUS(c, c.write(hotL.fh, 10, "WHILE DOWN", kUnstable), 0);
+        LOFT_COMPARE_STATUS(c, c.commit(hotL.fh), 0);
+        // Another mount does not notice.
+        const QByteArray mine = randomBytes(200 * 1024, 33);
+        QCOMPARE(writeFile(oc, "elsewhere.bin", mine), 0);
+        QCOMPARE(readFile(oc, "elsewhere.bin"), std::optional<QByteArray>(mine));
+
+        // The store returns: the same mount reads and uploads, no remount.
+        QVERIFY2(dav->start(), qPrintable(dav->errorString()));
+        QTRY_VERIFY_WITH_TIMEOUT(c.read(coldL.fh, 0, 1 << 20).status == 0, 20'000);
+        QCOMPARE(readFile(c, "cold.bin"), std::optional<QByteArray>(cold));
+        QByteArray changed = hot;
+        changed.replace(10, 10, "WHILE DOWN");
+        QTRY_VERIFY_WITH_TIMEOUT(dav->readFile(QStringLiteral("down/hot.bin")) == changed, 60'000);
+        QVERIFY2(server.stop(), qPrintable(server.errorString()));
+        QVERIFY2(other.stop(), qPrintable(other.errorString()));
     }
 
     void killedDuringUploads()
