@@ -4,6 +4,7 @@
 #include "BlockStore.h"
 #include "CachePaths.h"
 #include "ConflictNamer.h"
+#include "Crc32c.h"
 #include "LinkGroups.h"
 #include "MetadataCache.h"
 #include "ReadAhead.h"
@@ -220,9 +221,17 @@ private:
                       FsDone<FsAttr> done);
     void uploadViaWrites(uint64_t id, const QByteArray &path, const QByteArray &ifVersion,
                          FsProgress progress, FsDone<FsAttr> done);
-    // After a version mismatch: true when the remote already holds exactly our bytes (our
-    // own earlier upload whose success a crash or shutdown kept us from recording).
-    void remoteHoldsOurs(uint64_t id, const QByteArray &path, std::function<void(std::optional<FsAttr>)> done);
+    // The staged file's size and CRC-32C now (nullopt when it cannot be read).
+    std::optional<UploadIntent> stagedIntent(uint64_t id);
+    // After a version mismatch, what the remote holds: our bytes (Same: our own earlier
+    // upload of this content, whose success a crash or shutdown kept us from recording),
+    // the bytes an unconfirmed earlier upload of ours sent (Earlier: the file changed after
+    // that upload started), or someone else's (Theirs).
+    enum class RemoteCopy { Same, Earlier, Theirs };
+    void whoseRemoteCopy(uint64_t id, const QByteArray &path, QList<UploadIntent> sent,
+                         std::function<void(RemoteCopy, FsAttr remote)> done);
+    // After Earlier: the remote version becomes our base and the upload runs again.
+    void rebaseAndRetry(uint64_t id, const QByteArray &version);
     void countersTick();
 
     QThread *ownerThread_ = QThread::currentThread(); // where the cache was opened
@@ -1474,9 +1483,41 @@ void CachingFileSystem::Core::startUpload(uint64_t id)
     if (newConflict)
         return uploadConflictCopy(id, 1);
     auto self = shared_from_this();
-    uploadStaged(id, path, base, [self, id, path, bytes, toConflictCopy](FsResult<FsAttr> r) {
-        self->uploadFinished(id, path, bytes, std::move(r), toConflictCopy);
+    auto send = [self, id, path, base, bytes, toConflictCopy] {
+        self->uploadStaged(id, path, base, [self, id, path, bytes, toConflictCopy](FsResult<FsAttr> r) {
+            self->uploadFinished(id, path, bytes, std::move(r), toConflictCopy);
+        });
+    };
+    if (base.isEmpty())
+        return send(); // nothing to conflict with, nothing to recognise later
+    // What this upload sends goes on disk first: should Loft die after the bytes landed
+    // but before the success is recorded, the next run knows them for its own.
+    runOnPool([self, id, send] {
+        if (const auto intent = self->stagedIntent(id)) {
+            self->queue_.intend(id, *intent);
+            self->queue_.sync();
+            std::lock_guard lock(self->mutex_);
+            if (auto it = self->staged_.find(id); it != self->staged_.end())
+                it->q.unconfirmed = self->queue_.unconfirmed(id);
+        }
+        send();
     });
+}
+
+std::optional<UploadIntent> CachingFileSystem::Core::stagedIntent(uint64_t id)
+{
+    const auto size = staging_.size(id);
+    if (!size)
+        return std::nullopt;
+    UploadIntent intent;
+    intent.size = *size;
+    for (uint64_t off = 0; off < *size; off += kBlock) {
+        const auto data = staging_.read(id, off, uint32_t(std::min<uint64_t>(kBlock, *size - off)));
+        if (!data || data->isEmpty())
+            return std::nullopt;
+        intent.crc = crc32c(data->constData(), size_t(data->size()), intent.crc);
+    }
+    return intent;
 }
 
 void CachingFileSystem::Core::uploadConflictCopy(uint64_t id, int attempt)
@@ -1559,6 +1600,7 @@ void CachingFileSystem::Core::uploadFinished(uint64_t id, const QByteArray &targ
                     staged_.erase(it);
                 } else if (!conflictCopy) {
                     s.q.baseVersion = result->version;
+                    s.q.unconfirmed.clear();
                     queue_.rebase(id, result->version);
                     armTimerLocked(s, config_.uploadDelay);
                 } else {
@@ -1583,9 +1625,21 @@ void CachingFileSystem::Core::uploadFinished(uint64_t id, const QByteArray &targ
     }
     if (conflictNow) {
         auto self = shared_from_this();
-        remoteHoldsOurs(id, original, [self, id, original, bytes](std::optional<FsAttr> same) {
-            if (same) // our own earlier upload: nothing conflicts
-                return self->uploadFinished(id, original, bytes, *same, false);
+        QList<UploadIntent> sent;
+        {
+            std::lock_guard lock(mutex_);
+            if (auto it = staged_.find(id); it != staged_.end())
+                sent = it->q.unconfirmed;
+        }
+        whoseRemoteCopy(id, original, sent, [self, id, original, bytes](RemoteCopy copy, FsAttr remote) {
+            if (copy == RemoteCopy::Same) // our own earlier upload: nothing conflicts
+                return self->uploadFinished(id, original, bytes, remote, false);
+            if (copy == RemoteCopy::Earlier) {
+                qCInfo(lcCache).noquote() << QString::fromUtf8(original)
+                                          << "on the server is our own earlier upload; uploading "
+                                             "the newer version over it";
+                return self->rebaseAndRetry(id, remote.version);
+            }
             {
                 std::lock_guard lock(self->mutex_);
                 if (auto it = self->staged_.find(id); it != self->staged_.end())
@@ -1744,44 +1798,73 @@ void CachingFileSystem::Core::uploadViaWrites(uint64_t id, const QByteArray &pat
     });
 }
 
-void CachingFileSystem::Core::remoteHoldsOurs(uint64_t id, const QByteArray &path,
-                                              std::function<void(std::optional<FsAttr>)> done)
+void CachingFileSystem::Core::whoseRemoteCopy(uint64_t id, const QByteArray &path,
+                                              QList<UploadIntent> sent,
+                                              std::function<void(RemoteCopy, FsAttr)> done)
 {
     constexpr uint64_t kCompareLimit = uint64_t(256) << 20;
     auto self = shared_from_this();
-    inner_->getattr(path, [self, id, path, done = std::move(done)](FsResult<FsAttr> a) mutable {
+    inner_->getattr(path, [self, id, path, sent, done = std::move(done)](FsResult<FsAttr> a) mutable {
         const auto localSize = self->staging_.size(id);
-        if (!a || a->type != FsType::File || !localSize || a->size != *localSize
-            || a->size > kCompareLimit)
-            return done(std::nullopt);
-        // Compare block by block; stop at the first difference.
+        if (!a || a->type != FsType::File || !localSize || a->size > kCompareLimit)
+            return done(RemoteCopy::Theirs, FsAttr{});
+        // Read the remote copy once, block by block: compared with the staged bytes, and
+        // summed for an unconfirmed upload of the same size; stop as soon as neither can
+        // hold. The staged bytes are compared when the sizes match, and also when the
+        // remote is shorter but at least as long as an unconfirmed upload: a file still
+        // growing while it was sent (the upload took the size it found when it opened the
+        // file, later than the intent was taken) left a prefix of ours.
         struct Cmp {
             FsAttr remote;
             uint64_t offset = 0;
-            std::function<void(std::optional<FsAttr>)> done;
+            bool maybeSame = false;    // remote == the staged bytes (or their prefix)
+            bool prefix = false;       // ... of which the remote is only a prefix
+            bool maybeEarlier = false; // remote == what an unconfirmed upload sent
+            uint32_t crc = 0;
+            std::function<void(RemoteCopy, FsAttr)> done;
             std::function<void()> next;
         };
         auto cmp = std::make_shared<Cmp>();
         cmp->remote = *a;
+        cmp->prefix = a->size < *localSize;
+        cmp->maybeSame = a->size == *localSize
+            || (cmp->prefix && std::any_of(sent.cbegin(), sent.cend(), [&](const UploadIntent &i) {
+                    return i.size <= a->size;
+                }));
+        cmp->maybeEarlier = std::any_of(sent.cbegin(), sent.cend(), [&](const UploadIntent &i) {
+            return i.size == a->size;
+        });
         cmp->done = std::move(done);
-        auto finish = [cmp](bool same) {
+        auto finish = [cmp, sent] {
+            RemoteCopy copy = RemoteCopy::Theirs;
+            if (cmp->maybeSame)
+                copy = cmp->prefix ? RemoteCopy::Earlier : RemoteCopy::Same;
+            else if (cmp->maybeEarlier
+                     && std::any_of(sent.cbegin(), sent.cend(), [&](const UploadIntent &i) {
+                            return i.size == cmp->remote.size && i.crc == cmp->crc;
+                        }))
+                copy = RemoteCopy::Earlier;
             auto d = std::move(cmp->done);
-            const FsAttr remote = cmp->remote;
             cmp->next = nullptr;
-            d(same ? std::optional<FsAttr>(remote) : std::nullopt);
+            d(copy, cmp->remote);
         };
         cmp->next = [self, id, path, cmp, finish] {
-            if (cmp->offset >= cmp->remote.size)
-                return finish(true);
+            if (cmp->offset >= cmp->remote.size || (!cmp->maybeSame && !cmp->maybeEarlier))
+                return finish();
             const uint32_t n = uint32_t(std::min<uint64_t>(kBlock, cmp->remote.size - cmp->offset));
             self->inner_->read(path, cmp->offset, n, [self, id, cmp, finish](FsResult<FsReadResult> r) {
-                if (!r || r->data.isEmpty())
-                    return finish(false);
+                if (!r || r->data.isEmpty()) {
+                    cmp->maybeSame = cmp->maybeEarlier = false;
+                    return finish();
+                }
                 self->counters_.addBytesIn(uint64_t(r->data.size()));
                 self->runOnPool([self, id, cmp, finish, remote = std::move(r->data)] {
-                    auto local = self->staging_.read(id, cmp->offset, uint32_t(remote.size()));
-                    if (!local || *local != remote)
-                        return finish(false);
+                    if (cmp->maybeSame) {
+                        auto local = self->staging_.read(id, cmp->offset, uint32_t(remote.size()));
+                        cmp->maybeSame = local && *local == remote;
+                    }
+                    if (cmp->maybeEarlier)
+                        cmp->crc = crc32c(remote.constData(), size_t(remote.size()), cmp->crc);
                     cmp->offset += uint64_t(remote.size());
                     cmp->next();
                 });
@@ -1789,6 +1872,31 @@ void CachingFileSystem::Core::remoteHoldsOurs(uint64_t id, const QByteArray &pat
         };
         cmp->next();
     });
+}
+
+void CachingFileSystem::Core::rebaseAndRetry(uint64_t id, const QByteArray &version)
+{
+    std::vector<std::function<void()>> after;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = staged_.find(id);
+        if (it == staged_.end()) {
+            --uploadsInProgress_;
+            return;
+        }
+        Staged &s = *it;
+        s.uploading = false;
+        --uploadsInProgress_;
+        s.sent->store(0);
+        after = std::move(s.afterUpload);
+        s.q.baseVersion = version;
+        s.q.unconfirmed.clear();
+        queue_.rebase(id, version);
+        armTimerLocked(s, milliseconds(0));
+    }
+    publishStagedCounters();
+    for (auto &fn : after)
+        fn();
 }
 
 void CachingFileSystem::Core::uploadNow()

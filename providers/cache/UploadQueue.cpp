@@ -43,10 +43,20 @@ bool UploadQueue::open(const QString &journalPath, QString *error)
                 it->path = path;
             break;
         }
+        case 'U': {
+            UploadIntent intent;
+            intent.size = r.u64();
+            intent.crc = r.u32();
+            if (auto it = entries_.find(id); r.ok() && it != entries_.end())
+                remember(*it, intent);
+            break;
+        }
         case 'V': {
             const QByteArray version = r.bytes();
-            if (auto it = entries_.find(id); r.ok() && it != entries_.end())
+            if (auto it = entries_.find(id); r.ok() && it != entries_.end()) {
                 it->baseVersion = version;
+                it->unconfirmed.clear();
+            }
             break;
         }
         case 'X': entries_.remove(id); break;
@@ -110,6 +120,35 @@ void UploadQueue::rename(uint64_t id, const QByteArray &path)
     appendLocked(RecordWriter('M').u64(id).bytes(path).data());
 }
 
+void UploadQueue::remember(QueuedUpload &entry, const UploadIntent &intent)
+{
+    entry.unconfirmed.append(intent);
+    while (entry.unconfirmed.size() > QueuedUpload::kMaxUnconfirmed)
+        entry.unconfirmed.removeFirst();
+}
+
+QByteArray UploadQueue::intentRecord(uint64_t id, const UploadIntent &intent)
+{
+    return RecordWriter('U').u64(id).u64(intent.size).u32(intent.crc).data();
+}
+
+void UploadQueue::intend(uint64_t id, const UploadIntent &intent)
+{
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(id);
+    if (it == entries_.end())
+        return;
+    remember(*it, intent);
+    appendLocked(intentRecord(id, intent));
+}
+
+QList<UploadIntent> UploadQueue::unconfirmed(uint64_t id) const
+{
+    std::lock_guard lock(mutex_);
+    const auto it = entries_.constFind(id);
+    return it == entries_.cend() ? QList<UploadIntent>() : it->unconfirmed;
+}
+
 void UploadQueue::rebase(uint64_t id, const QByteArray &version)
 {
     std::lock_guard lock(mutex_);
@@ -117,6 +156,7 @@ void UploadQueue::rebase(uint64_t id, const QByteArray &version)
     if (it == entries_.end())
         return;
     it->baseVersion = version;
+    it->unconfirmed.clear();
     appendLocked(RecordWriter('V').u64(id).bytes(version).data());
 }
 
@@ -153,6 +193,8 @@ void UploadQueue::compactLocked()
         const QueuedUpload &e = entries_[id];
         records.append(
             RecordWriter('S').u64(e.id).bytes(e.path).bytes(e.baseVersion).attr(e.attr).data());
+        for (const UploadIntent &intent : e.unconfirmed)
+            records.append(intentRecord(e.id, intent));
     }
     journal_.rewrite(records);
 }

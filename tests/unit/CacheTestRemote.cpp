@@ -307,6 +307,8 @@ void CacheTestRemote::upload(const QByteArray &path, const QString &localFile,
             progress(uint64_t(QFileInfo(temp).size()), uint64_t(QFileInfo(temp).size()));
         if (::rename(QFile::encodeName(temp).constData(), QFile::encodeName(target).constData()) < 0)
             return d(FsError::Io);
+        if (dropUploadReplies)
+            return;
         lock.unlock();
         local_->getattr(path, std::move(d));
     });

@@ -42,6 +42,9 @@ public:
     // Remote reads happen at once but their answers wait for releaseReadReplies(): a
     // gate to order "read the old bytes" before something else deterministically.
     std::atomic<bool> holdReadReplies{false};
+    // Uploads land but their replies never come, as when Loft dies right after the server
+    // stored the bytes.
+    std::atomic<bool> dropUploadReplies{false};
     int heldReadReplies() const;
     void releaseReadReplies(); // also stops holding
     QString root() const { return root_; }

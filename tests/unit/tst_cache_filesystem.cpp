@@ -202,6 +202,39 @@ int crashChild(const QString &remoteDir, const QString &cacheDir)
     return 3;
 }
 
+// The child half of ownUploadThatLandedIsNotAConflict: an upload of a changed file lands
+// on the remote, but Loft dies before hearing so, after the file changed again.
+int landedUploadChild(const QString &remoteDir, const QString &cacheDir)
+{
+    auto remote = std::make_shared<CacheTestRemote>(remoteDir);
+    remote->dropUploadReplies = true;
+    CacheConfig config;
+    config.directory = cacheDir;
+    config.uploadDelay = 50ms;
+    QString error;
+    auto fs = CachingFileSystem::open(remote, config, &error);
+    if (!fs)
+        return 2;
+    Sync s{fs.get()};
+    const QByteArray change = randomBytes(MiB + 500, 81);
+    if (!s.write("doc.bin", 0, change).ok() || !s.commit("doc.bin").ok())
+        return 4;
+    QByteArray uploaded = randomBytes(2 * MiB, 80); // the remote's file before (the parent's)
+    uploaded.replace(0, change.size(), change);
+    const QString onRemote = remoteDir + QStringLiteral("/doc.bin");
+    QElapsedTimer waited;
+    waited.start();
+    while (fileBytes(onRemote) != uploaded) {
+        if (waited.elapsed() > 10000)
+            return 5;
+        QThread::msleep(10);
+    }
+    if (!s.write("doc.bin", 100, "CHANGED AFTER THE UPLOAD").ok() || !s.commit("doc.bin").ok())
+        return 6;
+    ::kill(::getpid(), SIGKILL);
+    return 3;
+}
+
 } // namespace
 
 class TestCacheFileSystem : public QObject {
@@ -510,6 +543,38 @@ private slots:
         QVERIFY(fs);
         QVERIFY(fs->waitForUploads(10s));
         QCOMPARE(fileBytes(remotePath("killed.bin")), randomBytes(3 * MiB + 123, 77));
+    }
+
+    // Loft dies after its upload landed but before it recorded that, and the file changed
+    // again meanwhile: the next run sees the remote's version moved, but recognises the
+    // bytes there as its own earlier upload (the journaled size and CRC of what that
+    // upload sent): the newer version goes up under the name, no conflict copy.
+    void ownUploadThatLandedIsNotAConflict()
+    {
+        const QByteArray base = randomBytes(2 * MiB, 80);
+        putFile(remotePath("doc.bin"), base);
+        QProcess child;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("LOFT_CACHE_LANDED_UPLOAD_CHILD"),
+                   remoteDir_.path() + QLatin1Char('\n') + cacheDir_.path());
+        child.setProcessEnvironment(env);
+        child.start(QCoreApplication::applicationFilePath(), {});
+        QVERIFY(child.waitForFinished(60000));
+        QCOMPARE(child.exitStatus(), QProcess::CrashExit);
+        QByteArray first = base;
+        first.replace(0, MiB + 500, randomBytes(MiB + 500, 81));
+        QCOMPARE(fileBytes(remotePath("doc.bin")), first); // the unrecorded upload landed
+        CacheConfig config;
+        config.uploadDelay = 50ms;
+        auto fs = open(config);
+        QVERIFY(fs);
+        QVERIFY(fs->waitForUploads(10s));
+        QByteArray second = first;
+        second.replace(100, 24, "CHANGED AFTER THE UPLOAD");
+        QCOMPARE(fileBytes(remotePath("doc.bin")), second);
+        QCOMPARE(QDir(remoteDir_.path()).entryList({QStringLiteral("doc (conflict *)*")}, QDir::Files),
+                 QStringList());
+        QCOMPARE(fs->stats().conflicts, uint64_t(0));
     }
 
     void unreachableRemoteIsRetriedWithBackoff()
@@ -1333,6 +1398,13 @@ private slots:
 
 int main(int argc, char **argv)
 {
+    const QByteArray landed = qgetenv("LOFT_CACHE_LANDED_UPLOAD_CHILD");
+    if (!landed.isEmpty()) {
+        QCoreApplication app(argc, argv);
+        const QList<QByteArray> dirs = landed.split('\n');
+        return landedUploadChild(QString::fromLocal8Bit(dirs.value(0)),
+                                 QString::fromLocal8Bit(dirs.value(1)));
+    }
     const QByteArray child = qgetenv("LOFT_CACHE_CRASH_CHILD");
     if (!child.isEmpty()) {
         QCoreApplication app(argc, argv);
