@@ -1845,8 +1845,11 @@ void CachingFileSystem::Core::whoseRemoteCopy(uint64_t id, const QByteArray &pat
                         }))
                 copy = RemoteCopy::Earlier;
             auto d = std::move(cmp->done);
+            const FsAttr remote = cmp->remote;
+            // Breaks the cycle cmp -> next -> cmp. This may destroy the closure running
+            // now (finish is called from inside next): nothing captured is used after it.
             cmp->next = nullptr;
-            d(copy, cmp->remote);
+            d(copy, remote);
         };
         cmp->next = [self, id, path, cmp, finish] {
             if (cmp->offset >= cmp->remote.size || (!cmp->maybeSame && !cmp->maybeEarlier))

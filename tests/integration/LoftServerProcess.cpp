@@ -169,6 +169,10 @@ bool LoftServerProcess::stop(int signal)
                      .arg(kStopTimeoutMs)
                      .arg(signal);
         kill();
+        // What it was doing: a stuck request or upload usually says so in its log.
+        const QByteArray log = serverLog();
+        if (!log.isEmpty())
+            error_ += QStringLiteral("; the end of its log:\n") + QString::fromLocal8Bit(log.right(3000));
         return false;
     }
     serverLog();
