@@ -230,6 +230,8 @@ private:
     enum class RemoteCopy { Same, Earlier, Theirs };
     void whoseRemoteCopy(uint64_t id, const QByteArray &path, QList<UploadIntent> sent,
                          std::function<void(RemoteCopy, FsAttr remote)> done);
+    // An upload attempt is over (whatever its outcome): the callbacks waiting for it.
+    std::vector<std::function<void()>> endAttemptLocked(Staged &s);
     // After Earlier: the remote version becomes our base and the upload runs again.
     void rebaseAndRetry(uint64_t id, const QByteArray &version);
     void countersTick();
@@ -1496,9 +1498,6 @@ void CachingFileSystem::Core::startUpload(uint64_t id)
         if (const auto intent = self->stagedIntent(id)) {
             self->queue_.intend(id, *intent);
             self->queue_.sync();
-            std::lock_guard lock(self->mutex_);
-            if (auto it = self->staged_.find(id); it != self->staged_.end())
-                it->q.unconfirmed = self->queue_.unconfirmed(id);
         }
         send();
     });
@@ -1580,10 +1579,7 @@ void CachingFileSystem::Core::uploadFinished(uint64_t id, const QByteArray &targ
             // the remote's bytes are ours already).
             conflictNow = true;
         } else {
-            s.uploading = false;
-            --uploadsInProgress_;
-            s.sent->store(0);
-            after = std::move(s.afterUpload);
+            after = endAttemptLocked(s);
             if (result) {
                 s.failures = 0;
                 s.lastError.clear();
@@ -1600,7 +1596,6 @@ void CachingFileSystem::Core::uploadFinished(uint64_t id, const QByteArray &targ
                     staged_.erase(it);
                 } else if (!conflictCopy) {
                     s.q.baseVersion = result->version;
-                    s.q.unconfirmed.clear();
                     queue_.rebase(id, result->version);
                     armTimerLocked(s, config_.uploadDelay);
                 } else {
@@ -1625,13 +1620,7 @@ void CachingFileSystem::Core::uploadFinished(uint64_t id, const QByteArray &targ
     }
     if (conflictNow) {
         auto self = shared_from_this();
-        QList<UploadIntent> sent;
-        {
-            std::lock_guard lock(mutex_);
-            if (auto it = staged_.find(id); it != staged_.end())
-                sent = it->q.unconfirmed;
-        }
-        whoseRemoteCopy(id, original, sent, [self, id, original, bytes](RemoteCopy copy, FsAttr remote) {
+        whoseRemoteCopy(id, original, queue_.unconfirmed(id), [self, id, original, bytes](RemoteCopy copy, FsAttr remote) {
             if (copy == RemoteCopy::Same) // our own earlier upload: nothing conflicts
                 return self->uploadFinished(id, original, bytes, remote, false);
             if (copy == RemoteCopy::Earlier) {
@@ -1877,6 +1866,14 @@ void CachingFileSystem::Core::whoseRemoteCopy(uint64_t id, const QByteArray &pat
     });
 }
 
+std::vector<std::function<void()>> CachingFileSystem::Core::endAttemptLocked(Staged &s)
+{
+    s.uploading = false;
+    --uploadsInProgress_;
+    s.sent->store(0);
+    return std::move(s.afterUpload);
+}
+
 void CachingFileSystem::Core::rebaseAndRetry(uint64_t id, const QByteArray &version)
 {
     std::vector<std::function<void()>> after;
@@ -1888,12 +1885,8 @@ void CachingFileSystem::Core::rebaseAndRetry(uint64_t id, const QByteArray &vers
             return;
         }
         Staged &s = *it;
-        s.uploading = false;
-        --uploadsInProgress_;
-        s.sent->store(0);
-        after = std::move(s.afterUpload);
+        after = endAttemptLocked(s);
         s.q.baseVersion = version;
-        s.q.unconfirmed.clear();
         queue_.rebase(id, version);
         armTimerLocked(s, milliseconds(0));
     }

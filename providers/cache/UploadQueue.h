@@ -39,7 +39,8 @@ struct QueuedUpload {
     QByteArray baseVersion;
     FsAttr attr; // what clients see for the staged file (size, times, identity ...)
     // Uploads started since the last confirmed one, oldest first (at most kMaxUnconfirmed):
-    // any of them may have landed before a crash.
+    // any of them may have landed before a crash. Kept by the queue only (unconfirmed()):
+    // copies of an entry do not follow it.
     QList<UploadIntent> unconfirmed;
     static constexpr qsizetype kMaxUnconfirmed = 4;
 };
