@@ -7,6 +7,7 @@
 #include "ApacheDavServer.h"
 #include "RandomBytes.h"
 #include "RcloneDavServer.h"
+#include "DavTestServers.h"
 #include "WebDavFileSystem.h"
 
 #include <QCryptographicHash>
@@ -1065,11 +1066,7 @@ void TestWebDavProvider::serverStopsAndComesBack()
 {
     // A server of its own: this one is stopped.
     QFETCH(QString, server);
-    std::unique_ptr<DavTestServer> own;
-    if (server == u"rclone")
-        own = std::make_unique<RcloneDavServer>();
-    else
-        own = std::make_unique<ApacheDavServer>();
+    const std::unique_ptr<DavTestServer> own = makeDavTestServer(server);
     QVERIFY2(own->start(), qPrintable(own->errorString()));
     WebDavOptions options;
     options.transferTimeout = 3s;

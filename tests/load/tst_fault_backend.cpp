@@ -19,7 +19,7 @@
 #include "DelayingProxy.h"
 #include "LoftServerProcess.h"
 #include "NfsTestClient.h"
-#include "RcloneDavServer.h"
+#include "DavTestServers.h"
 #include "RandomBytes.h"
 
 #include <QDir>
@@ -307,11 +307,7 @@ private slots:
     void remoteStoppedAndBack()
     {
         QFETCH(QString, store);
-        std::unique_ptr<DavTestServer> dav;
-        if (store == u"rclone")
-            dav = std::make_unique<RcloneDavServer>();
-        else
-            dav = std::make_unique<ApacheDavServer>();
+        const std::unique_ptr<DavTestServer> dav = makeDavTestServer(store);
         QVERIFY2(dav->start(), qPrintable(dav->errorString()));
         QVERIFY(dav->makeDir(QStringLiteral("down")));
         const QByteArray hot = randomBytes(300 * 1024, 31);
